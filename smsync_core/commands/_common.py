@@ -1,0 +1,112 @@
+"""What the subcommands share: connection and format options, building the workbench, printing results."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+from collections.abc import Sequence
+from typing import Any, TextIO
+
+import pandas as pd
+
+from smsync_core.errors import UsageError
+from smsync_core.workbench import Workbench, connect
+
+
+def add_connection_args(parser: argparse.ArgumentParser, *, smsturbo: str = "optional") -> None:
+    """``--sage``, ``--smsturbo`` (``smsturbo`` is "required", "optional" or "none") and ``--config``."""
+    parser.add_argument(
+        "--sage",
+        metavar="URL",
+        help="Sage 100 company: a SQLAlchemy URL (or an exported client list .csv/.xlsx); default $SMSYNC_SAGE_URL",
+    )
+    if smsturbo != "none":
+        parser.add_argument(
+            "--smsturbo",
+            metavar="URL",
+            help="SMSTurbo database: a SQLAlchemy URL; default $SMSYNC_SMSTURBO_URL",
+        )
+    parser.add_argument("--config", metavar="FILE", help="configuration file (default ./smsync.toml if present)")
+    parser.set_defaults(_smsturbo_need=smsturbo)
+
+
+def add_format_arg(parser: argparse.ArgumentParser, choices: Sequence[str] = ("table", "json", "csv")) -> None:
+    """``--format`` with a readable table by default."""
+    parser.add_argument("--format", choices=list(choices), default="table", help="output format (default: table)")
+
+
+def workbench_from_args(args: argparse.Namespace) -> Workbench:
+    """Open the workbench the options describe; a missing required connection is a usage error."""
+    wb = connect(getattr(args, "sage", None), getattr(args, "smsturbo", None), getattr(args, "config", None))
+    if wb.sage_url is None:
+        raise UsageError("No Sage 100 connection was given; pass --sage URL or set SMSYNC_SAGE_URL.")
+    if getattr(args, "_smsturbo_need", "optional") == "required" and wb.smsturbo_url is None:
+        raise UsageError("No SMSTurbo connection was given; pass --smsturbo URL or set SMSYNC_SMSTURBO_URL.")
+    return wb
+
+
+def plain(value: Any) -> Any:
+    """A JSON-friendly value: NA -> None, numpy scalars -> Python, tuples -> lists."""
+    if value is None or value is pd.NA:
+        return None
+    if isinstance(value, float) and value != value:
+        return None
+    if hasattr(value, "item") and not isinstance(value, str | bytes):
+        return value.item()
+    if isinstance(value, tuple | list):
+        return [plain(v) for v in value]
+    return value
+
+
+def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows as dicts of plain values."""
+    columns = list(frame.columns)
+    return [dict(zip(columns, map(plain, row), strict=True)) for row in frame.itertuples(index=False)]
+
+
+def write_json(data: Any, out: TextIO = sys.stdout) -> None:
+    """Indented, UTF-8, keys in insertion order."""
+    json.dump(data, out, indent=2, ensure_ascii=False, default=plain)
+    out.write("\n")
+
+
+def write_csv(frame: pd.DataFrame, out: TextIO = sys.stdout) -> None:
+    """CSV with a header; tuples joined with ';'."""
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(frame.columns)
+    for row in frame.itertuples(index=False):
+        writer.writerow(
+            ";".join(map(str, v)) if isinstance(v, tuple | list) else ("" if plain(v) is None else v) for v in row
+        )
+
+
+def table_text(frame: pd.DataFrame, *, max_rows: int | None = None, max_width: int = 40) -> str:
+    """A fixed-width table of ``frame`` for people (long values shortened, NA shown blank)."""
+    if frame.empty:
+        return "  (none)"
+    shown = frame if max_rows is None else frame.head(max_rows)
+    cells = [[_cell(v, max_width) for v in row] for row in shown.itertuples(index=False)]
+    headers = [str(c) for c in frame.columns]
+    widths = [max([len(h), *(len(r[i]) for r in cells)]) for i, h in enumerate(headers)]
+    lines = ["  " + "  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip()]
+    lines.append("  " + "  ".join("-" * w for w in widths))
+    lines += ["  " + "  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in cells]
+    if max_rows is not None and len(frame) > max_rows:
+        lines.append(f"  ... and {len(frame) - max_rows} more (use --format csv for every row)")
+    return "\n".join(lines)
+
+
+def _cell(value: Any, max_width: int) -> str:
+    value = plain(value)
+    if value is None:
+        text = ""
+    elif isinstance(value, list):
+        text = ", ".join(map(str, value))
+    elif isinstance(value, bool):
+        text = "yes" if value else ""
+    else:
+        text = str(value)
+    text = text.replace("\n", " ").replace("\x00", "\\0")
+    return text if len(text) <= max_width else text[: max_width - 1] + "…"

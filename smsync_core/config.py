@@ -1,0 +1,272 @@
+"""Configuration: connections, table and column mappings, client statuses, SQL Server options, Replace Options.
+
+Read from ``smsync.toml`` (or a mapping, for notebooks and tests) and from the environment variables
+``SMSYNC_SAGE_URL`` / ``SMSYNC_SMSTURBO_URL``. Every malformed value is a :class:`ConfigurationError` naming the key.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import tomli_w
+
+from smsync_core import schema
+from smsync_core.errors import ConfigurationError
+
+DEFAULT_FILE = "smsync.toml"
+ENV_SAGE_URL = "SMSYNC_SAGE_URL"
+ENV_SMSTURBO_URL = "SMSYNC_SMSTURBO_URL"
+ENV_CONFIG = "SMSYNC_CONFIG"
+
+
+@dataclass(frozen=True)
+class TableMapping:
+    """Where one side keeps its customers: table, optional schema, canonical field -> column."""
+
+    table: str
+    columns: Mapping[str, str]
+    schema: str | None = None
+
+    def column(self, field_name: str) -> str | None:
+        """The column mapped to a canonical field, or None when this side does not have it."""
+        return self.columns.get(field_name)
+
+
+@dataclass(frozen=True)
+class SqlServerOptions:
+    """How smsync logs on to SQL Server (Sage 100 Contractor's instance is usually ``SAGE100CON``)."""
+
+    driver: str = "ODBC Driver 18 for SQL Server"
+    app_name: str = "smsync"
+    trusted_connection: bool = False
+    encrypt: bool = True
+    trust_server_certificate: bool = False
+
+
+@dataclass(frozen=True)
+class Config:
+    """Everything a run needs besides the data. Frozen: derive a changed copy with :meth:`replace`."""
+
+    sage_url: str | None = None
+    smsturbo_url: str | None = None
+    sage: TableMapping = field(default_factory=lambda: TableMapping(schema.SAGE_TABLE, dict(schema.SAGE_COLUMNS)))
+    smsturbo: TableMapping = field(
+        default_factory=lambda: TableMapping(schema.SMSTURBO_TABLE, dict(schema.SMSTURBO_COLUMNS))
+    )
+    inactive_statuses: frozenset[int] = schema.INACTIVE_STATUSES
+    status_names: Mapping[int, str] = field(default_factory=lambda: dict(schema.STATUS_NAMES))
+    sqlserver: SqlServerOptions = field(default_factory=SqlServerOptions)
+    replace_groups: tuple[str, ...] = ()
+    audit_table: str = "smsync_runs"
+    path: Path | None = None
+
+    def replace(self, **changes: Any) -> Config:
+        """A copy with some settings changed (validated like a loaded file)."""
+        if "replace_groups" in changes:
+            changes["replace_groups"] = parse_replace_groups(changes["replace_groups"], "replace.groups")
+        return dataclasses.replace(self, **changes)
+
+
+def parse_replace_groups(value: Any, key: str = "replace") -> tuple[str, ...]:
+    """Replace Options from a list or a comma-separated string, in the canonical order, duplicates removed."""
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        items = [part.strip() for part in value.split(",") if part.strip()]
+    elif isinstance(value, list | tuple | set | frozenset):
+        items = [str(part).strip() for part in value]
+    else:
+        raise ConfigurationError(f"{key} must be a list of Replace Options groups, not {value!r}.")
+    unknown = sorted(set(items) - set(schema.REPLACE_GROUPS))
+    if unknown:
+        raise ConfigurationError(
+            f"{key} names unknown Replace Options group {', '.join(unknown)}; "
+            f"choose from {', '.join(schema.REPLACE_GROUPS)}."
+        )
+    return tuple(group for group in schema.REPLACE_GROUPS if group in items)
+
+
+def load_config(source: str | Path | Mapping[str, Any] | Config | None = None) -> Config:
+    """Load the configuration.
+
+    Parameters
+    ----------
+    source
+        A ``Config`` (returned as is), a mapping shaped like ``smsync.toml``, a path to a TOML file, or None:
+        ``$SMSYNC_CONFIG`` or ``./smsync.toml`` when it exists, otherwise the defaults. Environment URLs fill
+        connections the file leaves out.
+    """
+    if isinstance(source, Config):
+        return source
+    path: Path | None = None
+    data: Mapping[str, Any]
+    if source is None:
+        env_path = os.environ.get(ENV_CONFIG)
+        candidate = Path(env_path) if env_path else Path(DEFAULT_FILE)
+        if env_path and not candidate.is_file():
+            raise ConfigurationError(f"{ENV_CONFIG} names {candidate}, which does not exist; fix the path.")
+        source = candidate if candidate.is_file() else {}
+    if isinstance(source, str | Path):
+        path = Path(source)
+        data = _read_toml(path)
+    else:
+        data = source
+    config = _from_mapping(data, path)
+    return dataclasses.replace(
+        config,
+        sage_url=config.sage_url or os.environ.get(ENV_SAGE_URL) or None,
+        smsturbo_url=config.smsturbo_url or os.environ.get(ENV_SMSTURBO_URL) or None,
+    )
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        raise ConfigurationError(f"Configuration file {path} does not exist; create it or fix the path.") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigurationError(f"Configuration file {path} is not valid TOML ({exc}); fix that line.") from None
+
+
+def _section(data: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+    value = data.get(key, {})
+    if not isinstance(value, Mapping):
+        raise ConfigurationError(f"[{key}] in the configuration must be a table of settings.")
+    return value
+
+
+def _text(data: Mapping[str, Any], key: str, name: str, default: str | None) -> str | None:
+    value = data.get(key, default)
+    if value is not None and not isinstance(value, str):
+        raise ConfigurationError(f"{name} in the configuration must be text, not {value!r}.")
+    return value
+
+
+def _flag(data: Mapping[str, Any], key: str, name: str, default: bool) -> bool:
+    value = data.get(key, default)
+    if not isinstance(value, bool):
+        raise ConfigurationError(f"{name} in the configuration must be true or false, not {value!r}.")
+    return value
+
+
+def _mapping(data: Mapping[str, Any], side: str, table: str, columns: Mapping[str, str]) -> TableMapping:
+    section = _section(data, side)
+    known = {"table", "schema", "columns"}
+    extra = sorted(set(section) - known)
+    if extra:
+        raise ConfigurationError(f"[{side}] has unknown key {', '.join(extra)}; use table, schema or columns.")
+    merged = dict(columns)
+    overrides = _section(section, "columns") if "columns" in section else {}
+    for field_name, column in overrides.items():
+        if field_name not in schema.FIELDS:
+            raise ConfigurationError(
+                f"{side}.columns.{field_name} is not a customer field; use one of {', '.join(schema.FIELDS)}."
+            )
+        if column is None or column == "":
+            merged.pop(field_name, None)
+        elif isinstance(column, str):
+            merged[field_name] = column
+        else:
+            raise ConfigurationError(f"{side}.columns.{field_name} must be a column name, not {column!r}.")
+    if "customer_id" not in merged:
+        raise ConfigurationError(f"{side}.columns.customer_id must name the customer ID column.")
+    table_name = _text(section, "table", f"{side}.table", table)
+    if not table_name:
+        raise ConfigurationError(f"{side}.table must name the customer table.")
+    return TableMapping(table_name, merged, _text(section, "schema", f"{side}.schema", None))
+
+
+def _from_mapping(data: Mapping[str, Any], path: Path | None) -> Config:
+    allowed = {"connections", "sage", "smsturbo", "status", "sqlserver", "replace", "audit"}
+    extra = sorted(set(data) - allowed)
+    if extra:
+        raise ConfigurationError(
+            f"The configuration has unknown section [{extra[0]}]; use {', '.join(sorted(allowed))}."
+        )
+    connections = _section(data, "connections")
+    status = _section(data, "status")
+    inactive_raw = status.get("inactive", sorted(schema.INACTIVE_STATUSES))
+    if not isinstance(inactive_raw, list) or not all(
+        isinstance(x, int) and not isinstance(x, bool) for x in inactive_raw
+    ):
+        raise ConfigurationError(f"status.inactive must be a list of status numbers, not {inactive_raw!r}.")
+    names_raw = _section(status, "names") if "names" in status else {}
+    names = dict(schema.STATUS_NAMES) if "names" not in status else {}
+    for key, value in names_raw.items():
+        try:
+            number = int(key)
+        except ValueError:
+            raise ConfigurationError(f"status.names key {key!r} must be a status number.") from None
+        if not isinstance(value, str):
+            raise ConfigurationError(f"status.names.{key} must be the status name as text.")
+        names[number] = value
+    sql = _section(data, "sqlserver")
+    defaults = SqlServerOptions()
+    sqlserver = SqlServerOptions(
+        driver=_text(sql, "driver", "sqlserver.driver", defaults.driver) or defaults.driver,
+        app_name=_text(sql, "app_name", "sqlserver.app_name", defaults.app_name) or defaults.app_name,
+        trusted_connection=_flag(sql, "trusted_connection", "sqlserver.trusted_connection", False),
+        encrypt=_flag(sql, "encrypt", "sqlserver.encrypt", True),
+        trust_server_certificate=_flag(sql, "trust_server_certificate", "sqlserver.trust_server_certificate", False),
+    )
+    replace = _section(data, "replace")
+    audit = _section(data, "audit")
+    return Config(
+        sage_url=_text(connections, "sage", "connections.sage", None),
+        smsturbo_url=_text(connections, "smsturbo", "connections.smsturbo", None),
+        sage=_mapping(data, "sage", schema.SAGE_TABLE, schema.SAGE_COLUMNS),
+        smsturbo=_mapping(data, "smsturbo", schema.SMSTURBO_TABLE, schema.SMSTURBO_COLUMNS),
+        inactive_statuses=frozenset(inactive_raw),
+        status_names=names,
+        sqlserver=sqlserver,
+        replace_groups=parse_replace_groups(replace.get("groups", []), "replace.groups"),
+        audit_table=_text(audit, "table", "audit.table", "smsync_runs") or "smsync_runs",
+        path=path,
+    )
+
+
+def to_mapping(config: Config, *, include_urls: bool = True) -> dict[str, Any]:
+    """The configuration as a ``smsync.toml``-shaped mapping (URLs with their passwords removed)."""
+    from smsync_core.connections import strip_password
+
+    data: dict[str, Any] = {}
+    if include_urls:
+        pairs = (("sage", config.sage_url), ("smsturbo", config.smsturbo_url))
+        urls = {k: strip_password(v) for k, v in pairs if v}
+        if urls:
+            data["connections"] = urls
+    for side, mapping in (("sage", config.sage), ("smsturbo", config.smsturbo)):
+        section: dict[str, Any] = {"table": mapping.table, "columns": dict(mapping.columns)}
+        if mapping.schema:
+            section["schema"] = mapping.schema
+        data[side] = section
+    data["status"] = {
+        "inactive": sorted(config.inactive_statuses),
+        "names": {str(k): v for k, v in sorted(config.status_names.items())},
+    }
+    data["sqlserver"] = dataclasses.asdict(config.sqlserver)
+    data["replace"] = {"groups": list(config.replace_groups)}
+    data["audit"] = {"table": config.audit_table}
+    return data
+
+
+def save_config(config: Config, path: str | Path | None = None) -> Path:
+    """Write the configuration to ``smsync.toml`` (the Set Up screen's Save button).
+
+    Passwords are never written: connection URLs are saved with the password removed, and the password is
+    supplied at run time (``SMSYNC_SAGE_PASSWORD`` / ``SMSYNC_SMSTURBO_PASSWORD`` or the Set Up screen's masked
+    field).
+    """
+    target = Path(path) if path is not None else (config.path or Path(DEFAULT_FILE))
+    data = to_mapping(config)
+    tmp = target.with_name(target.name + ".tmp")
+    tmp.write_bytes(tomli_w.dumps(data).encode())
+    os.replace(tmp, target)
+    return target

@@ -1,0 +1,313 @@
+"""Database connections: a read-only Sage 100 engine, an SMSTurbo engine, safe URL rendering, error translation.
+
+The Sage engine is read-only by construction, in two layers: every statement passes a guard that refuses
+anything but a read *before* it reaches the server (:class:`ReadOnlyViolation`), and the session itself is opened
+read-only where the database supports it (SQLite ``mode=ro``, PostgreSQL ``default_transaction_read_only``,
+MySQL/MariaDB ``SET SESSION TRANSACTION READ ONLY``, SQL Server ``ApplicationIntent=ReadOnly``).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import quote
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import URL, Engine, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, NoSuchTableError
+
+from smsync_core.config import Config, SqlServerOptions
+from smsync_core.errors import (
+    AccessDenied,
+    ConfigurationError,
+    ConnectionFailed,
+    ReadOnlyViolation,
+    SchemaMismatch,
+    SmsyncError,
+)
+
+Side = Literal["sage", "smsturbo"]
+SIDE_NAMES: dict[str, str] = {"sage": "Sage 100", "smsturbo": "SMSTurbo"}
+PASSWORD_ENV: dict[str, str] = {"sage": "SMSYNC_SAGE_PASSWORD", "smsturbo": "SMSYNC_SMSTURBO_PASSWORD"}
+
+_READ_VERBS = frozenset({"SELECT", "WITH", "SHOW", "EXPLAIN", "DESCRIBE", "DESC", "PRAGMA", "SET", "VALUES"})
+_WRITE_WORDS = re.compile(
+    r"\b(INSERT|UPDATE|DELETE|MERGE|INTO|CREATE|ALTER|DROP|TRUNCATE|GRANT|REVOKE|EXEC|EXECUTE|CALL|COPY|"
+    r"LOCK|VACUUM|ATTACH|DETACH|REINDEX|UPSERT|REPLACE\s+INTO|GLOBAL|PERSIST)\b",
+    re.IGNORECASE,
+)
+_LITERALS = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|`[^`]*`|\[[^\]]*\]")
+_COMMENTS = re.compile(r"--[^\n]*|/\*.*?\*/", re.DOTALL)
+
+
+def is_read_statement(statement: str) -> bool:
+    """True when ``statement`` only reads: one statement, a read verb, no write keyword outside literals."""
+    text = _COMMENTS.sub(" ", _LITERALS.sub("''", statement)).strip().rstrip(";").strip()
+    if not text or ";" in text:
+        return False
+    verb = text.lstrip("(").split(None, 1)[0].upper()
+    if verb not in _READ_VERBS:
+        return False
+    if verb == "PRAGMA" and "=" in text:
+        return False
+    return _WRITE_WORDS.search(text) is None
+
+
+def _guard(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool) -> None:
+    if executemany or not is_read_statement(statement):
+        first = " ".join(statement.split())[:60]
+        raise ReadOnlyViolation(
+            f"Refused to run '{first}' on the Sage 100 connection, which is read-only; smsync never writes to Sage."
+        )
+
+
+def parse_url(url: str | URL, side: Side) -> URL:
+    """Parse a SQLAlchemy URL, or raise a :class:`ConfigurationError` that names the side."""
+    try:
+        return make_url(url) if isinstance(url, str) else url
+    except (ArgumentError, ValueError):
+        raise ConfigurationError(
+            f"The {SIDE_NAMES[side]} connection '{redact_url(url)}' is not a database URL; "
+            "write it like sqlite:///path.db or mssql+pyodbc://user@server/database?driver=..."
+        ) from None
+
+
+def strip_password(url: str | URL) -> str:
+    """The URL with its password removed entirely (what a configuration file may keep)."""
+    try:
+        parsed = make_url(url) if isinstance(url, str) else url
+    except (ArgumentError, ValueError):
+        return str(url)
+    parsed = parsed.set(password=None)
+    odbc = parsed.query.get("odbc_connect")
+    if isinstance(odbc, str):
+        parsed = parsed.update_query_dict({"odbc_connect": _PWD_IN_ODBC.sub("", odbc)})
+    return parsed.render_as_string(hide_password=False)
+
+
+_PWD_IN_ODBC = re.compile(r"(?i)\bPWD\s*=\s*(\{[^}]*\}|[^;]*);?")
+
+
+def redact_url(url: str | URL | None) -> str:
+    """Render a URL for people, logs and records: the password (also one inside ``odbc_connect``) is ``***``."""
+    if url is None:
+        return ""
+    try:
+        parsed = make_url(url) if isinstance(url, str) else url
+    except (ArgumentError, ValueError):
+        text = str(url)
+        return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", text)
+    odbc = parsed.query.get("odbc_connect")
+    if isinstance(odbc, str):
+        parsed = parsed.update_query_dict({"odbc_connect": _PWD_IN_ODBC.sub("PWD=***;", odbc)})
+    return parsed.render_as_string(hide_password=True)
+
+
+def sage_sqlserver_url(
+    server: str,
+    database: str,
+    *,
+    instance: str | None = "SAGE100CON",
+    username: str | None = None,
+    password: str | None = None,
+    port: int | None = None,
+    options: SqlServerOptions | None = None,
+) -> URL:
+    """Build the ``mssql+pyodbc`` URL of a Sage 100 Contractor company database.
+
+    Sage 100 Contractor keeps one database per company on the named instance ``SAGE100CON``. Its logon trigger
+    rejects unknown applications, so the application name sent (``APP``) comes from ``options.app_name``.
+    Works with Microsoft's ODBC Driver 17/18 and with FreeTDS.
+    """
+    opts = options or SqlServerOptions()
+    host = f"{server}\\{instance}" if instance and port is None else server
+    query: dict[str, str] = {"driver": opts.driver, "APP": opts.app_name}
+    if "freetds" in opts.driver.lower():
+        query["TDS_Version"] = "7.4"
+        query["Encryption"] = "require" if opts.encrypt else "off"
+    else:
+        query["Encrypt"] = "yes" if opts.encrypt else "no"
+        if opts.trust_server_certificate:
+            query["TrustServerCertificate"] = "yes"
+    if opts.trusted_connection:
+        query["Trusted_Connection"] = "yes"
+        username = password = None
+    return URL.create(
+        "mssql+pyodbc",
+        username=username,
+        password=password,
+        host=host,
+        port=port,
+        database=database,
+        query=query,
+    )
+
+
+def _with_env_password(url: URL, side: Side) -> URL:
+    secret = os.environ.get(PASSWORD_ENV[side])
+    if url.username and url.password is None and secret:
+        return url.set(password=secret)
+    return url
+
+
+def _sqlite_read_only(url: URL) -> URL:
+    database = url.database or ""
+    if database in ("", ":memory:") or database.startswith("file:"):
+        return url
+    path = Path(database)
+    if not path.is_file():
+        raise ConnectionFailed(
+            f"The Sage 100 database file {path} does not exist; check the path in the connection URL."
+        )
+    return url.set(database=f"file:{quote(str(path.resolve()))}?mode=ro").update_query_dict({"uri": "true"})
+
+
+def _create(url: URL, side: Side, **kwargs: Any) -> Engine:
+    try:
+        return sa.create_engine(url, **kwargs)
+    except NoSuchModuleError:
+        raise ConfigurationError(
+            f"The {SIDE_NAMES[side]} connection uses '{url.drivername}', which smsync cannot load; "
+            "use sqlite, mssql+pyodbc, postgresql+psycopg or mysql+pyodbc."
+        ) from None
+    except (ArgumentError, ImportError, ValueError) as exc:
+        raise ConfigurationError(
+            f"The {SIDE_NAMES[side]} connection '{redact_url(url)}' cannot be used ({exc}); fix the URL."
+        ) from None
+
+
+def source_engine(url: str | URL, config: Config | None = None) -> Engine:
+    """An engine on the Sage 100 company that can only read."""
+    parsed = _with_env_password(parse_url(url, "sage"), "sage")
+    backend = parsed.get_backend_name()
+    kwargs: dict[str, Any] = {}
+    if backend == "sqlite":
+        parsed = _sqlite_read_only(parsed)
+    elif backend == "postgresql":
+        kwargs["connect_args"] = {"options": "-c default_transaction_read_only=on"}
+    elif backend == "mssql":
+        parsed = parsed.update_query_dict({"ApplicationIntent": "ReadOnly"})
+    engine = _create(parsed, "sage", **kwargs)
+    if backend in ("mysql", "mariadb"):
+
+        @event.listens_for(engine, "connect")
+        def _session_read_only(dbapi_connection: Any, record: Any) -> None:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("SET SESSION TRANSACTION READ ONLY")
+            cursor.close()
+
+    event.listen(engine, "before_cursor_execute", _guard)
+    return engine
+
+
+def target_engine(url: str | URL, config: Config | None = None) -> Engine:
+    """An engine on the SMSTurbo database (the only side smsync ever writes)."""
+    parsed = _with_env_password(parse_url(url, "smsturbo"), "smsturbo")
+    kwargs: dict[str, Any] = {}
+    backend = parsed.get_backend_name()
+    if backend == "mssql":
+        kwargs["fast_executemany"] = True
+    if backend == "sqlite":
+        database = parsed.database or ""
+        if database not in ("", ":memory:") and not database.startswith("file:") and not Path(database).is_file():
+            raise ConnectionFailed(
+                f"The SMSTurbo database file {database} does not exist; check the path in the connection URL."
+            )
+        kwargs["connect_args"] = {"timeout": 30}
+    return _create(parsed, "smsturbo", **kwargs)
+
+
+# --- error translation -----------------------------------------------------------------------------------------
+
+_ACCESS_CODES = re.compile(r"\b(229|230|262|297|300|916|1044|1045|1142|1143|1227|1370|18456|42501|28P01|28000)\b")
+_MISSING_TABLE = re.compile(
+    r"no such table|\b(42P01|1146|208)\b|Table '[^']*' doesn't exist|"
+    r"relation \"[^\"]*\" does not exist|Invalid object name"
+)
+_MISSING_DATABASE = re.compile(r"\b(3D000|1049|4060)\b|Unknown database|database \"[^\"]*\" does not exist")
+_MISSING_COLUMN = re.compile(r"no such column|\b(42703|1054|207)\b|Unknown column|Invalid column name")
+
+
+def _codes(exc: DBAPIError) -> str:
+    orig = exc.orig
+    parts = [str(orig)]
+    for attr in ("sqlstate", "pgcode"):
+        value = getattr(orig, attr, None)
+        if value:
+            parts.append(str(value))
+    args = getattr(orig, "args", ())
+    parts.extend(str(a) for a in args[:2])
+    return " ".join(parts)
+
+
+def translate_error(exc: DBAPIError | NoSuchTableError, side: Side, url: str | URL | None = None) -> SmsyncError:
+    """Turn a database error into one sentence that says what to do."""
+    where = SIDE_NAMES[side]
+    if isinstance(exc, NoSuchTableError):
+        return SchemaMismatch(
+            f"The {where} database has no table {exc}; set [{side}] table in smsync.toml to the customer table."
+        )
+    text = _codes(exc)
+    user = make_url(url).username if isinstance(url, str | URL) and "://" in str(url) else None
+    who = f" for user '{user}'" if user else ""
+    if "17892" in text or "50004" in text:
+        return AccessDenied(
+            f"Sage 100 Contractor's logon trigger rejected smsync (SAGE ERROR 50004){who}; ask the administrator "
+            "to allow the application name in sqlserver.app_name, or set it to one the trigger accepts."
+        )
+    if "18456" in text or "28P01" in text or "1045" in text or "password authentication failed" in text:
+        return AccessDenied(
+            f"The {where} database refused the login{who}; check the user name and password, "
+            "or ask the administrator to enable this login."
+        )
+    if _ACCESS_CODES.search(text) or "permission denied" in text.lower() or "command denied" in text.lower():
+        need = "read access (db_datareader / SELECT)" if side == "sage" else "SELECT, INSERT and UPDATE"
+        return AccessDenied(
+            f"The {where} database denied access{who}: the user's authority level needs to be edited; "
+            f"ask the administrator to grant {need} on the customer table."
+        )
+    if "readonly database" in text or "read-only" in text.lower():
+        return AccessDenied(
+            f"The {where} database file is read-only for this user; "
+            "the user's authority level needs to be edited to allow writing to it."
+        )
+    if "database is locked" in text:
+        return ConnectionFailed(
+            f"The {where} database is locked by another program; close it there and run smsync again."
+        )
+    if _MISSING_DATABASE.search(text):
+        return ConnectionFailed(
+            f"The {where} database named in {redact_url(url)} does not exist; check the database name in the URL."
+        )
+    if _MISSING_COLUMN.search(text):
+        return SchemaMismatch(
+            f"A mapped column does not exist in the {where} database ({_first_line(exc)}); "
+            f"fix [{side}.columns] in smsync.toml."
+        )
+    if _MISSING_TABLE.search(text):
+        return SchemaMismatch(
+            f"The {where} customer table does not exist ({_first_line(exc)}); set [{side}] table in smsync.toml."
+        )
+    return ConnectionFailed(
+        f"Could not use the {where} database at {redact_url(url)} ({_first_line(exc)}); "
+        "check the server, database name and network, then try again."
+    )
+
+
+def _first_line(exc: BaseException) -> str:
+    orig = getattr(exc, "orig", exc)
+    return str(orig).strip().splitlines()[0][:200] if str(orig).strip() else type(orig).__name__
+
+
+@contextmanager
+def database_errors(side: Side, url: str | URL | None = None) -> Iterator[None]:
+    """Translate database errors raised inside the block into smsync errors for ``side``."""
+    try:
+        yield
+    except (DBAPIError, NoSuchTableError) as exc:
+        raise translate_error(exc, side, url) from exc

@@ -1,0 +1,93 @@
+"""Column builders shared by the adapters: database rows become typed pandas columns without Python row loops.
+
+Text columns are ``string[pyarrow]`` (exact values, NA for NULL); Client Numbers render as plain decimal text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+TEXT = pd.StringDtype("pyarrow")
+
+
+def _fallback_text(values: Sequence[Any]) -> pa.Array:
+    return pa.array([None if v is None else _render(v) for v in values], type=pa.string())
+
+
+def _render(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, Decimal) and value == value.to_integral_value():
+        return str(value.quantize(Decimal(1)))
+    if isinstance(value, bytes):
+        return value.decode("utf-8", errors="replace")
+    return str(value)
+
+
+def text_array(values: Sequence[Any]) -> pa.Array:
+    """Text as stored; integral numbers as plain decimal text (``1001``, never ``1001.0``)."""
+    try:
+        return pa.array(values, type=pa.string())
+    except (pa.ArrowTypeError, pa.ArrowInvalid):
+        pass
+    try:
+        inferred = pa.array(values)
+    except (pa.ArrowTypeError, pa.ArrowInvalid):
+        return _fallback_text(values)
+    if pa.types.is_integer(inferred.type):
+        return pc.cast(inferred, pa.string())
+    if pa.types.is_floating(inferred.type) or pa.types.is_decimal(inferred.type):
+        try:
+            return pc.cast(pc.cast(inferred, pa.int64()), pa.string())  # safe cast: fails when not integral
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            return _fallback_text(values)
+    return _fallback_text(values)
+
+
+def int_array(values: Sequence[Any]) -> pa.Array:
+    """Whole numbers (status); NULL stays NULL; text digits are parsed."""
+    try:
+        return pa.array(values, type=pa.int64())
+    except (pa.ArrowTypeError, pa.ArrowInvalid):
+        pass
+    try:
+        return pc.cast(pa.array(values), pa.int64())
+    except (pa.ArrowTypeError, pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return pc.cast(text_array(values), pa.int64())
+
+
+def flag_array(values: Sequence[Any]) -> pa.Array:
+    """A 0/1 flag as booleans; NULL counts as not set."""
+    numbers = int_array(values)
+    return pc.fill_null(pc.not_equal(numbers, 0), False)
+
+
+def to_frame(columns: dict[str, pa.Array | pa.ChunkedArray]) -> pd.DataFrame:
+    """Arrow columns to a DataFrame with pandas string, Int64 and bool dtypes."""
+    table = pa.table(columns)
+    mapping = {pa.string(): TEXT, pa.large_string(): TEXT, pa.int64(): pd.Int64Dtype()}
+    frame: pd.DataFrame = table.to_pandas(types_mapper=mapping.get)
+    return frame
+
+
+def rows_to_columns(batches: Iterable[Sequence[Sequence[Any]]], kinds: Sequence[str]) -> dict[int, list[pa.Array]]:
+    """Turn batches of rows into per-column Arrow chunks (``kinds``: "text", "int" or "flag" per column)."""
+    builders = {"text": text_array, "int": int_array, "flag": flag_array}
+    chunks: dict[int, list[pa.Array]] = {i: [] for i in range(len(kinds))}
+    for rows in batches:
+        if not rows:
+            continue
+        for i, values in enumerate(zip(*rows, strict=True)):
+            chunks[i].append(builders[kinds[i]](values))
+    return chunks
+
+
+def empty_text() -> pd.Series:
+    """An empty text column."""
+    return pd.Series([], dtype=TEXT)

@@ -1,0 +1,252 @@
+"""Reconciliation: which customers are only in SMSTurbo, only in Sage 100, or on both sides but different.
+
+IDs are joined EXACTLY (no trimming, no case folding): the source document requires SMSTurbo Customer IDs to
+match the Sage Client Number exactly. Field values are compared after NULL -> "" and stripping surrounding
+whitespace, otherwise exactly (case-sensitive).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from smsync_core import schema
+from smsync_core.config import Config
+from smsync_core.frames import TEXT
+from smsync_core.validate import check, row_status
+
+Mode = Literal["missing-only", "all"]
+STATUS_COLUMNS = ("status_ref", "inactive", "has_error", "eligible", "rules")
+RIGHT_COLUMNS = (
+    "customer_id",
+    "name",
+    "status",
+    "status_ref",
+    "inactive",
+    "eligible",
+    "has_error",
+    "rules",
+    "kind",
+    "fields",
+    "short_name",
+    "address1",
+    "address2",
+    "city",
+    "state",
+    "postal_code",
+    "phone",
+    "fax",
+    "mobile",
+    "email",
+    "contact",
+    "row",
+)
+
+
+def normalised(values: pd.Series) -> pd.Series:
+    """A compared value: NULL -> "" and surrounding whitespace stripped; case and inner spacing kept."""
+    return values.astype(TEXT).fillna("").str.strip()
+
+
+def _object_column(values: list[Any] | np.ndarray, n: int) -> np.ndarray:
+    out = np.empty(n, dtype=object)
+    out[:] = values if len(values) else []
+    return out
+
+
+@dataclass(frozen=True)
+class Reconciliation:
+    """The two panes' contents and everything needed to explain them (see docs/internals.md)."""
+
+    mode: Mode
+    smsturbo_only: pd.DataFrame
+    sage_only: pd.DataFrame
+    different: pd.DataFrame
+    different_smsturbo: pd.DataFrame
+    differences: pd.DataFrame
+    matched: pd.DataFrame
+    findings: pd.DataFrame
+
+    @property
+    def missing_only(self) -> bool:
+        """True for the "Missing Customers only" answer."""
+        return self.mode == "missing-only"
+
+    def right_pane(self) -> pd.DataFrame:
+        """Sage 100 data not in SMSTurbo (``kind="new"``), then, in all mode, clients that differ (``"update"``)."""
+        new = self.sage_only.assign(kind="new", fields=_object_column([()] * len(self.sage_only), len(self.sage_only)))
+        update = self.different.assign(kind="update")
+        frame = pd.concat([new, update], ignore_index=True) if len(update) else new.reset_index(drop=True)
+        frame["kind"] = frame["kind"].astype(TEXT)
+        frame["selectable"] = ~frame["has_error"].astype(bool)
+        return frame[[*RIGHT_COLUMNS, "selectable"]]
+
+    def left_pane(self) -> pd.DataFrame:
+        """SMSTurbo data not in Sage 100 (``kind="smsturbo-only"``), then the SMSTurbo side of differing IDs."""
+        only = self.smsturbo_only.assign(
+            kind="smsturbo-only",
+            fields=_object_column([()] * len(self.smsturbo_only), len(self.smsturbo_only)),
+        )
+        frames = [only]
+        if len(self.different):
+            theirs = self.different_smsturbo.assign(
+                kind="different", fields=self.different["fields"].to_numpy(dtype=object)
+            )
+            frames.append(theirs)
+        frame = pd.concat(frames, ignore_index=True)
+        frame["kind"] = frame["kind"].astype(TEXT)
+        frame["selectable"] = False
+        return frame
+
+    def counts(self) -> dict[str, int]:
+        """How many customers in each group, for the summary line."""
+        return {
+            "smsturbo_only": len(self.smsturbo_only),
+            "sage_only": len(self.sage_only),
+            "different": len(self.different),
+            "matched": len(self.matched),
+            "eligible": int(self.sage_only["eligible"].sum() + self.different["eligible"].sum()),
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``diff`` JSON shape of the design (lists sorted by customer_id)."""
+        by_id: dict[str, dict[str, dict[str, str]]] = {}
+        for cid, field_name, sage_value, turbo_value in self.differences.itertuples(index=False):
+            by_id.setdefault(cid, {})[field_name] = {"sage": sage_value, "smsturbo": turbo_value}
+        return {
+            "mode": self.mode,
+            "counts": self.counts(),
+            "smsturbo_only": [
+                {"customer_id": cid, "name": _json(name)}
+                for cid, name in self.smsturbo_only[["customer_id", "name"]].itertuples(index=False)
+            ],
+            "sage_only": [
+                {
+                    "customer_id": _json(row.customer_id),
+                    "name": _json(row.name),
+                    "status": _json(row.status),
+                    "status_ref": row.status_ref,
+                    "inactive": bool(row.inactive),
+                    "eligible": bool(row.eligible),
+                    "rules": list(row.rules),  # type: ignore[arg-type]
+                }
+                for row in self.sage_only.itertuples(index=False)
+            ],
+            "different": [{"customer_id": cid, "fields": by_id.get(cid, {})} for cid in self.different["customer_id"]],
+        }
+
+
+def _json(value: Any) -> Any:
+    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
+        return None
+    if isinstance(value, np.integer):
+        return int(value)
+    return value
+
+
+def reconcile(
+    sage: pd.DataFrame,
+    smsturbo: pd.DataFrame,
+    config: Config,
+    findings: pd.DataFrame | None = None,
+    *,
+    missing_only: bool = True,
+) -> Reconciliation:
+    """Compare the Sage clients with the SMSTurbo customers.
+
+    Parameters
+    ----------
+    sage, smsturbo
+        Canonical frames from the source and target adapters.
+    findings
+        The housekeeping findings (``validate.check``); computed without column lengths when not given.
+    missing_only
+        The answer to "Do you want to see Missing Customers only?". No also lists customers on both sides whose
+        compared fields differ.
+    """
+    if findings is None:
+        findings = check(sage, config)
+    status = row_status(sage, findings, config)
+    sage_full = pd.concat([sage.drop(columns="inactive"), status], axis=1)  # inactive: status set or flag
+    target = smsturbo.drop_duplicates("customer_id", keep="first").reset_index(drop=True)
+    sage_ids = sage["customer_id"].astype(TEXT)
+    target_ids = target["customer_id"].astype(TEXT)
+    in_target = sage_ids.isin(target_ids.dropna().unique()).fillna(False).astype(bool).to_numpy()
+    in_sage = target_ids.isin(sage_ids.dropna().unique()).fillna(False).astype(bool).to_numpy()
+
+    sage_only = _sorted(sage_full.loc[~in_target])
+    smsturbo_only = _sorted(target.loc[~in_sage])
+    both = sage_full.loc[in_target]
+    empty_diffs = pd.DataFrame(
+        {name: pd.Series([], dtype=TEXT) for name in ("customer_id", "field", "sage", "smsturbo")}
+    )
+    if missing_only:
+        matched = pd.DataFrame({"customer_id": pd.array(sorted(both["customer_id"].unique()), dtype=TEXT)})
+        different = both.iloc[0:0].assign(fields=pd.Series([], dtype=object))
+        return Reconciliation(
+            "missing-only",
+            smsturbo_only,
+            sage_only,
+            different,
+            target.iloc[0:0],
+            empty_diffs,
+            matched,
+            findings,
+        )
+
+    compared = [f for f in schema.COMPARED_FIELDS if f in target.columns]
+    merged = both.merge(target[["customer_id", *compared]], on="customer_id", how="left", suffixes=("", "__t"))
+    long_parts = []
+    any_diff = np.zeros(len(merged), dtype=bool)
+    for name in compared:
+        ours, theirs = normalised(merged[name]), normalised(merged[f"{name}__t"])
+        differs = (ours != theirs).to_numpy(dtype=bool)
+        any_diff |= differs
+        long_parts.append(
+            pd.DataFrame(
+                {
+                    "customer_id": merged["customer_id"].array[differs],
+                    "field": name,
+                    "sage": ours.array[differs],
+                    "smsturbo": theirs.array[differs],
+                    "_order": np.flatnonzero(differs),
+                }
+            )
+        )
+    differences = pd.concat(long_parts, ignore_index=True) if long_parts else empty_diffs.assign(_order=0)
+    differences = differences.sort_values(["customer_id", "_order"], kind="stable")
+    differences = differences.drop_duplicates(["customer_id", "field"]).drop(columns="_order")
+    field_rank = {f: i for i, f in enumerate(schema.COMPARED_FIELDS)}
+    differences = (
+        differences.assign(_rank=differences["field"].map(field_rank))
+        .sort_values(["customer_id", "_rank"], kind="stable")
+        .drop(columns="_rank")
+        .reset_index(drop=True)
+    )
+    for name in differences.columns:
+        differences[name] = differences[name].astype(TEXT)
+    fields_by_id = (
+        pd.Series(
+            differences["field"].to_numpy(dtype=object),
+            index=differences["customer_id"].to_numpy(dtype=object),
+        )
+        .groupby(level=0, sort=False)
+        .agg(tuple)
+    )
+
+    differing_rows = merged.loc[any_diff, list(sage_full.columns)]
+    different = _sorted(differing_rows.drop_duplicates("customer_id", keep="first"))
+    different = different.assign(fields=different["customer_id"].map(fields_by_id).to_numpy(dtype=object))
+    differing_ids = set(different["customer_id"])
+    matched_ids = sorted(set(both["customer_id"].unique()) - differing_ids)
+    matched = pd.DataFrame({"customer_id": pd.array(matched_ids, dtype=TEXT)})
+    theirs = pd.DataFrame(target.set_index("customer_id").loc[different["customer_id"].to_numpy()].reset_index())
+    return Reconciliation("all", smsturbo_only, sage_only, different, theirs, differences, matched, findings)
+
+
+def _sorted(frame: pd.DataFrame) -> pd.DataFrame:
+    keys = ["customer_id", "row"] if "row" in frame.columns else ["customer_id"]
+    return frame.sort_values(keys, na_position="first", kind="stable").reset_index(drop=True)

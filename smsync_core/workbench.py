@@ -1,0 +1,237 @@
+"""The Python API notebooks, widgets and the command line call: one workbench per pair of databases."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from smsync_core import validate
+from smsync_core.config import Config, load_config, parse_replace_groups
+from smsync_core.connections import database_errors, redact_url, source_engine, target_engine
+from smsync_core.errors import ConfigurationError, UsageError
+from smsync_core.reconcile import Reconciliation, reconcile
+from smsync_core.sources import csv_export, sage100_contractor
+from smsync_core.targets import smsturbo
+
+if TYPE_CHECKING:
+    from smsync_core.apply import ApplyResult
+    from smsync_core.plan import Plan
+
+ProgressCallback = Callable[[int, int], None]
+
+
+class Workbench:
+    """Reads both sides once (cached), validates, reconciles, plans and applies imports.
+
+    Build one with :func:`connect`.
+    """
+
+    def __init__(self, sage_url: str | None, smsturbo_url: str | None, config: Config) -> None:
+        self.config = config
+        self.sage_url = sage_url
+        self.smsturbo_url = smsturbo_url
+        self._sage_engine: Engine | None = None
+        self._smsturbo_engine: Engine | None = None
+        self._cache: dict[str, Any] = {}
+
+    def __repr__(self) -> str:
+        return f"Workbench(sage={redact_url(self.sage_url)!r}, smsturbo={redact_url(self.smsturbo_url)!r})"
+
+    # --- connections --------------------------------------------------------------------------------------------
+    @property
+    def sage_is_client_list(self) -> bool:
+        """True when Sage clients come from an exported client list file instead of the database."""
+        return self.sage_url is not None and csv_export.is_client_list(self.sage_url)
+
+    @property
+    def sage_engine(self) -> Engine:
+        """The read-only engine on the Sage 100 company."""
+        if self.sage_url is None:
+            raise UsageError("No Sage 100 connection was given; pass --sage URL or set SMSYNC_SAGE_URL.")
+        if self.sage_is_client_list:
+            raise UsageError("The Sage 100 clients come from an exported list, so there is no database to open.")
+        if self._sage_engine is None:
+            self._sage_engine = source_engine(self.sage_url, self.config)
+        return self._sage_engine
+
+    @property
+    def smsturbo_engine(self) -> Engine:
+        """The engine on the SMSTurbo database."""
+        if self.smsturbo_url is None:
+            raise UsageError("No SMSTurbo connection was given; pass --smsturbo URL or set SMSYNC_SMSTURBO_URL.")
+        if self._smsturbo_engine is None:
+            self._smsturbo_engine = target_engine(self.smsturbo_url, self.config)
+        return self._smsturbo_engine
+
+    def refresh(self) -> None:
+        """Forget what was read, so the next call reads both databases again."""
+        self._cache.clear()
+
+    def close(self) -> None:
+        """Release the database connections."""
+        for engine in (self._sage_engine, self._smsturbo_engine):
+            if engine is not None:
+                engine.dispose()
+
+    def _cached(self, key: str, build: Callable[[], Any]) -> Any:
+        if key not in self._cache:
+            self._cache[key] = build()
+        return self._cache[key]
+
+    # --- read ---------------------------------------------------------------------------------------------------
+    def sage_clients(self) -> pd.DataFrame:
+        """Every client of the Sage 100 company (canonical frame, source order)."""
+
+        def read() -> pd.DataFrame:
+            if self.sage_is_client_list:
+                assert self.sage_url is not None
+                return csv_export.read_clients(self.sage_url, self.config)
+            return sage100_contractor.read_clients(self.sage_engine, self.config)
+
+        return self._cached("sage", read)  # type: ignore[no-any-return]
+
+    def smsturbo_customers(self) -> pd.DataFrame:
+        """Every SMSTurbo customer except the ``ZZDEFAULT`` template."""
+        return self._cached(  # type: ignore[no-any-return]
+            "smsturbo", lambda: smsturbo.read_customers(self.smsturbo_engine, self.config)
+        )
+
+    def column_lengths(self) -> dict[str, int | None]:
+        """SMSTurbo column lengths by field, read from the database."""
+        return self._cached(  # type: ignore[no-any-return]
+            "lengths", lambda: smsturbo.column_lengths(self.smsturbo_engine, self.config)
+        )
+
+    def describe(self) -> dict[str, Any]:
+        """What the accountant confirms first: which company and SMSTurbo database are open, and their sizes."""
+        info: dict[str, Any] = {"sage": redact_url(self.sage_url), "smsturbo": redact_url(self.smsturbo_url)}
+        if self.sage_url is not None:
+            info["sage_database"] = (
+                Path(self.sage_url).name if self.sage_is_client_list else self.sage_engine.url.database
+            )
+            info["sage_clients"] = len(self.sage_clients())
+        if self.smsturbo_url is not None:
+            info["smsturbo_database"] = self.smsturbo_engine.url.database
+            info["smsturbo_customers"] = len(self.smsturbo_customers())
+        return info
+
+    # --- validate and reconcile ----------------------------------------------------------------------------------
+    def check(self) -> pd.DataFrame:
+        """The housekeeping findings (``field-too-long`` too when an SMSTurbo connection is given)."""
+
+        def run() -> pd.DataFrame:
+            lengths = self.column_lengths() if self.smsturbo_url is not None else None
+            return validate.check(self.sage_clients(), self.config, lengths)
+
+        return self._cached("findings", run)  # type: ignore[no-any-return]
+
+    def reconcile(self, missing_only: bool = True) -> Reconciliation:
+        """The two panes: ``missing_only`` is the answer to "Do you want to see Missing Customers only?"."""
+        key = f"reconcile-{missing_only}"
+        return self._cached(  # type: ignore[no-any-return]
+            key,
+            lambda: reconcile(
+                self.sage_clients(),
+                self.smsturbo_customers(),
+                self.config,
+                self.check(),
+                missing_only=missing_only,
+            ),
+        )
+
+    # --- import -------------------------------------------------------------------------------------------------
+    def plan(
+        self,
+        selected_ids: Iterable[str] | Literal["all-eligible"],
+        replace: Sequence[str] | str | None = None,
+        *,
+        missing_only: bool | None = None,
+    ) -> Plan:
+        """The dry run: exactly what an import of ``selected_ids`` would change (nothing is written).
+
+        ``replace`` defaults to the saved Replace Options. ``missing_only`` defaults to False when Replace Options
+        are in force (so differing customers can be updated), else True.
+        """
+        from smsync_core.plan import build_plan
+
+        groups = self.config.replace_groups if replace is None else parse_replace_groups(replace)
+        mode = (not groups) if missing_only is None else missing_only
+        rec = self.reconcile(missing_only=mode)
+        table = smsturbo.reflect_table(self.smsturbo_engine, self.config)
+        with database_errors("smsturbo", self.smsturbo_url), self.smsturbo_engine.connect() as conn:
+            template = smsturbo.template_row(conn, self.config, table)
+        selection: Iterable[str] | Literal["all-eligible"]
+        selection = selected_ids if isinstance(selected_ids, str) else list(selected_ids)
+        return build_plan(rec, selection, groups, self.config, template, [c.name for c in table.columns])
+
+    def run_context(self) -> Any:
+        """Who and where, for the record of a run (passwords removed)."""
+        from smsync_core.audit import run_context
+
+        return run_context(self)
+
+    def apply(
+        self, plan: Plan, *, reports_dir: str | Path = "reports", progress: ProgressCallback | None = None
+    ) -> ApplyResult:
+        """Import the plan in one transaction on SMSTurbo, with its record under ``reports_dir``."""
+        from smsync_core.apply import apply_plan
+
+        result = apply_plan(
+            plan,
+            self.smsturbo_engine,
+            self.config,
+            context=self.run_context(),
+            reports_dir=Path(reports_dir),
+            progress=progress,
+        )
+        self.refresh()
+        return result
+
+    def undo(self, run_id: str, *, reports_dir: str | Path = "reports") -> ApplyResult:
+        """Reverse a committed run where SMSTurbo still holds what it wrote."""
+        from smsync_core.undo import undo_run
+
+        result = undo_run(
+            run_id,
+            self.smsturbo_engine,
+            self.config,
+            context=self.run_context(),
+            reports_dir=Path(reports_dir),
+        )
+        self.refresh()
+        return result
+
+    def suggest(self, **options: Any) -> pd.DataFrame:
+        """Ranked match suggestions for customers without a partner on the other side."""
+        from smsync_core.suggest import suggest
+
+        return suggest(self.sage_clients(), self.smsturbo_customers(), **options)
+
+
+def connect(
+    sage_url: str | None = None,
+    smsturbo_url: str | None = None,
+    config: str | Path | Mapping[str, Any] | Config | None = None,
+) -> Workbench:
+    """Open a workbench on a Sage 100 company (or exported client list) and an SMSTurbo database.
+
+    URLs are SQLAlchemy URLs; when left out they come from the configuration file or ``SMSYNC_SAGE_URL`` /
+    ``SMSYNC_SMSTURBO_URL``. Nothing is read until a method needs it.
+    """
+    loaded = load_config(config)
+    sage = sage_url or loaded.sage_url
+    target = smsturbo_url or loaded.smsturbo_url
+    if sage is not None and not isinstance(sage, str):
+        raise ConfigurationError("The Sage 100 connection must be a URL string.")
+    return Workbench(sage, target, loaded)
+
+
+def ping(engine: Engine, side: Literal["sage", "smsturbo"]) -> None:
+    """Open a connection and run a trivial read, translating any failure."""
+    with database_errors(side, engine.url), engine.connect() as conn:
+        conn.execute(sa.text("SELECT 1"))
