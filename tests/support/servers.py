@@ -202,7 +202,7 @@ def pg_sqlstate(error: BaseException) -> str | None:
 @pytest.fixture(scope="session")
 def mariadb_odbc_driver() -> str:
     """The name MariaDB Connector/ODBC is registered under with unixODBC (Debian: ``MariaDB Unicode``)."""
-    names = [name for name in pyodbc.drivers() if "mariadb" in name.lower()]
+    names: list[str] = [name for name in pyodbc.drivers() if "mariadb" in name.lower()]
     if not names:
         unavailable("MariaDB Connector/ODBC is not registered with unixODBC "
                     f"(registered: {pyodbc.drivers()}); install it: apt-get install odbc-mariadb")
