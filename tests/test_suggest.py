@@ -1,0 +1,206 @@
+"""Ranked match suggestions, measured against the labelled set in ``tests/data/suggest_labelled.csv``.
+
+The labelled set: Sage clients; SMSTurbo customers typed in by hand under other IDs (column ``match`` names
+the Sage client each one really is, column ``variation`` says what was changed); SMSTurbo customers with no
+counterpart that resemble a Sage client (same postal code, a shared word or surname, even the same phone
+number of a property manager); Sage clients that are new; and customers with the same ID on both sides.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from smsync_core.schema import COMPARED_FIELDS, FIELDS
+from smsync_core.suggest import DEFAULT_THRESHOLD, suggest
+from smsync_core.suggest_normalise import MAX_BLOCK, candidate_pairs, prepare
+
+LABELLED = Path(__file__).parent / "data" / "suggest_labelled.csv"
+SMSTURBO_FIELDS = ("customer_id", *COMPARED_FIELDS)
+
+
+def _frames(table: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Sage clients and SMSTurbo customers frames shaped as ``read_clients`` / ``read_customers`` give them."""
+    text = table.astype("string").replace("", pd.NA)
+    sage = text[text["side"] == "sage"].reset_index(drop=True)
+    sage = sage[[f for f in FIELDS if f not in ("status", "inactive")]].assign(
+        status=sage["status"].astype("Int64"), inactive=sage["inactive"] == "1"
+    )
+    sage.insert(0, "row", np.arange(len(sage)))
+    smsturbo = text[text["side"] == "smsturbo"][list(SMSTURBO_FIELDS)].reset_index(drop=True)
+    return sage, smsturbo
+
+
+@pytest.fixture(scope="module")
+def labelled() -> pd.DataFrame:
+    return pd.read_csv(LABELLED, dtype=str, keep_default_na=False)
+
+
+@pytest.fixture(scope="module")
+def frames(labelled: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    return _frames(labelled)
+
+
+@pytest.fixture(scope="module")
+def result(frames: tuple[pd.DataFrame, pd.DataFrame]) -> pd.DataFrame:
+    return suggest(*frames)
+
+
+@pytest.fixture(scope="module")
+def truth(labelled: pd.DataFrame) -> dict[str, str]:
+    """SMSTurbo-only customer ID -> the Sage client it really is ("" for none)."""
+    smsturbo = labelled[labelled["side"] == "smsturbo"]
+    return {cid: match for cid, match in zip(smsturbo["customer_id"], smsturbo["match"], strict=True)
+            if cid != match}  # fmt: skip
+
+
+def test_labelled_set_is_large_enough(truth: dict[str, str]) -> None:
+    assert sum(1 for m in truth.values() if m) >= 80
+    assert sum(1 for m in truth.values() if not m) >= 20
+
+
+def test_top_suggestion_precision_and_recall(result: pd.DataFrame, truth: dict[str, str]) -> None:
+    # Floors: a wrong top suggestion sends someone to rename the wrong customer, so precision must stay
+    # near perfect; recall may miss the few pairs the set makes deliberately hard (moved, new phone and
+    # a different name: nothing in the data ties them together).
+    top = result[(result["direction"] == "smsturbo->sage") & (result["rank"] == 1)]
+    found = dict(zip(top["smsturbo_id"], top["sage_id"], strict=True))
+    right = sum(1 for cid, sage_id in found.items() if truth.get(cid) == sage_id)
+    positives = sum(1 for m in truth.values() if m)
+    assert right / len(found) >= 0.95
+    assert right / positives >= 0.90
+
+
+def test_sage_side_top_suggestion_precision(result: pd.DataFrame, truth: dict[str, str]) -> None:
+    counterpart = {sage_id: cid for cid, sage_id in truth.items() if sage_id}
+    top = result[(result["direction"] == "sage->smsturbo") & (result["rank"] == 1)]
+    right = sum(1 for s, g in zip(top["smsturbo_id"], top["sage_id"], strict=True) if counterpart.get(g) == s)
+    assert right / len(top) >= 0.95
+    assert right / len(counterpart) >= 0.90
+
+
+def test_customers_without_counterpart_get_nothing(result: pd.DataFrame, labelled: pd.DataFrame,
+                                                   truth: dict[str, str]) -> None:  # fmt: skip
+    lonely_smsturbo = {cid for cid, m in truth.items() if not m}
+    matched_sage = set(truth.values())
+    sage_ids = labelled.loc[labelled["side"] == "sage", "customer_id"]
+    smsturbo_ids = set(labelled.loc[labelled["side"] == "smsturbo", "customer_id"])
+    lonely_sage = {cid for cid in sage_ids if cid not in matched_sage and cid not in smsturbo_ids}
+    assert len(lonely_sage) >= 20
+    assert not set(result.loc[result["direction"] == "smsturbo->sage", "smsturbo_id"]) & lonely_smsturbo
+    assert not set(result.loc[result["direction"] == "sage->smsturbo", "sage_id"]) & lonely_sage
+    assert (result["score"] >= DEFAULT_THRESHOLD).all()
+
+
+def test_exact_id_matches_are_never_suggested(result: pd.DataFrame, frames: tuple[pd.DataFrame, ...]) -> None:
+    sage, smsturbo = frames
+    both = set(sage["customer_id"]) & set(smsturbo["customer_id"])
+    assert len(both) >= 10
+    assert not set(result["smsturbo_id"]) & both
+    assert not set(result["sage_id"]) & both
+
+
+def test_reasons_name_the_evidence(result: pd.DataFrame) -> None:
+    assert all(len(reasons) > 0 for reasons in result["reasons"])
+    columns = zip(result["smsturbo_id"], result["sage_id"], result["reasons"], strict=True)
+    pairs: dict[tuple[str, str], tuple[str, ...]] = {(s, g): reasons for s, g, reasons in columns}
+    assert "IDs equal after normalising case, separators and leading zeros" in pairs[("0001005", "1005")]
+    assert any(r.startswith("ID ACMEPAVING is the start of the name") for r in pairs[("ACMEPAVING", "1001")])
+    assert any(r.startswith("names match (") for r in pairs[("OBRIEN", "1013")])
+    assert all(isinstance(r, str) for reasons in result["reasons"] for r in reasons)
+
+
+def test_removing_evidence_lowers_the_score_and_its_reason(frames: tuple[pd.DataFrame, pd.DataFrame],
+                                                           labelled: pd.DataFrame) -> None:  # fmt: skip
+    sage, smsturbo = frames
+    rich = labelled["variation"].str.contains("phone reformatted") & labelled["variation"].str.contains("e-mail")
+    rich &= labelled["variation"].str.contains("same address") & ~labelled["variation"].str.contains("other")
+    first = labelled[rich].iloc[0]
+    pair = (first["customer_id"], first["match"])
+    before = suggest(sage, smsturbo, threshold=0)
+    row = before[(before["smsturbo_id"] == pair[0]) & (before["sage_id"] == pair[1])]
+    reasons_before: tuple[str, ...] = next(iter(row["reasons"]))
+    phone_reasons = [r for r in reasons_before if r.startswith("same phone digits")]
+    assert phone_reasons
+    digits = phone_reasons[0].rsplit(" ", 1)[1]
+    assert len(digits) == 10 and digits.isdigit()
+    stripped = smsturbo.copy()
+    target = stripped["customer_id"] == pair[0]
+    for field in ("phone", "fax", "mobile", "email", "address1", "postal_code"):
+        stripped.loc[target, field] = pd.NA
+    after = suggest(sage, stripped, threshold=0)
+    row_after = after[(after["smsturbo_id"] == pair[0]) & (after["sage_id"] == pair[1])]
+    reasons_after: tuple[str, ...] = next(iter(row_after["reasons"]))
+    assert not any(r.startswith("same phone digits") for r in reasons_after)
+    assert "same e-mail" in reasons_before and "same e-mail" not in reasons_after
+    assert float(row_after["score"].iloc[0]) < float(row["score"].iloc[0])
+
+
+def test_shape_order_and_limits(result: pd.DataFrame) -> None:
+    assert list(result.columns) == ["smsturbo_id", "sage_id", "score", "reasons", "direction", "rank"]
+    assert set(result["direction"]) == {"smsturbo->sage", "sage->smsturbo"}
+    assert ((result["score"] >= 0) & (result["score"] <= 100)).all()
+    assert (result["score"] == result["score"].round(1)).all()
+    key = result["smsturbo_id"].where(result["direction"] == "smsturbo->sage", result["sage_id"])
+    order = pd.DataFrame({"d": result["direction"], "k": key, "r": result["rank"]})
+    assert order.equals(order.sort_values(["d", "k", "r"]))
+    for _, group in result.groupby([result["direction"], key]):
+        assert list(group["rank"]) == list(range(1, len(group) + 1))
+        assert len(group) <= 3
+        assert group["score"].is_monotonic_decreasing
+
+
+def test_limit_and_threshold_parameters(frames: tuple[pd.DataFrame, pd.DataFrame]) -> None:
+    wide = suggest(*frames, threshold=0, limit=5)
+    assert wide["rank"].max() == 5
+    assert (wide["score"] < DEFAULT_THRESHOLD).any()
+    one = suggest(*frames, threshold=90, limit=1)
+    assert (one["rank"] == 1).all() and (one["score"] >= 90).all()
+
+
+def test_deterministic_and_independent_of_row_order(frames: tuple[pd.DataFrame, pd.DataFrame],
+                                                    result: pd.DataFrame) -> None:  # fmt: skip
+    sage, smsturbo = frames
+    again = suggest(sage, smsturbo)
+    shuffled = suggest(sage.sample(frac=1, random_state=3), smsturbo.sample(frac=1, random_state=4))
+    pd.testing.assert_frame_equal(again, result)
+    pd.testing.assert_frame_equal(shuffled, result)
+
+
+def test_empty_inputs(frames: tuple[pd.DataFrame, pd.DataFrame]) -> None:
+    sage, smsturbo = frames
+    for left, right in ((sage.iloc[:0], smsturbo), (sage, smsturbo.iloc[:0]), (sage.iloc[:0], smsturbo.iloc[:0])):
+        empty = suggest(left, right)
+        assert empty.empty
+        assert list(empty.columns) == ["smsturbo_id", "sage_id", "score", "reasons", "direction", "rank"]
+
+
+def test_missing_optional_columns_and_values(frames: tuple[pd.DataFrame, pd.DataFrame]) -> None:
+    sage, smsturbo = frames
+    bare = smsturbo[["customer_id", "name"]]
+    out = suggest(sage, bare)
+    assert ("0001005", "1005") in set(zip(out["smsturbo_id"], out["sage_id"], strict=True))
+    blank = smsturbo.copy()
+    blank.loc[:, ["name", "phone", "postal_code"]] = pd.NA
+    suggest(sage, blank)  # all-missing fields are no evidence, not an error
+
+
+def test_progress_reports_every_pair(frames: tuple[pd.DataFrame, pd.DataFrame]) -> None:
+    calls: list[tuple[int, int]] = []
+    suggest(*frames, progress=lambda done, total: calls.append((done, total)))
+    assert calls and calls[-1][0] == calls[-1][1] > 0
+
+
+def test_blocks_are_capped() -> None:
+    size = 400
+    names = [f"Builder{n:03d} Construction" for n in range(size)]
+    frame = pd.DataFrame(
+        {"customer_id": [f"C{n}" for n in range(size)], "name": names, "postal_code": ["80202"] * size},
+        dtype="string",
+    )
+    i, j = candidate_pairs(prepare(frame), prepare(frame.assign(customer_id=frame["customer_id"] + "X")))
+    assert len(i) < size * MAX_BLOCK
+    assert set(zip(i, j, strict=True)) >= {(n, n) for n in range(size)}
