@@ -1,0 +1,325 @@
+"""Apply a plan to SMSTurbo: one transaction, committed together with its record, or nothing at all.
+
+The protocol of every run (a sync here, an undo in :mod:`smsync_core.undo`), in order, each step named
+for fault injection (``hook(step)``):
+
+1. take the reports directory's lock and resolve any record an earlier crash left pending;
+2. ``record``: start this run's record, outcome ``pending``;
+3. ``audit-table``: make sure the target has the ``smsync_runs`` table;
+4. ``begin``: open the write transaction (SQLite: ``BEGIN IMMEDIATE``);
+5. ``check``: read the planned rows as they are now (locked) and compare them with the plan — a planned
+   insert that exists or an update whose before-values changed is a conflict, and nothing is written;
+6. ``changes``: write the exact changes (with the current before-values) into the record, fsynced;
+7. ``insert`` / ``update`` / ``delete``: batched executemany;
+8. ``audit-row``: insert the run's row into ``smsync_runs`` — same transaction;
+9. ``commit``;
+10. ``finalize``: mark the record committed and link it into the chain.
+
+A crash before 9 rolls the database back and leaves a pending record without a ``smsync_runs`` row: the
+next run marks it failed. A crash after 9 leaves a pending record with a row: it is marked committed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+import sqlalchemy as sa
+
+from smsync_core.apply_sql import classify, current_rows, write_changes, write_transaction
+from smsync_core.audit import (
+    PendingRecord,
+    RunContext,
+    new_run_id,
+    reports_lock,
+    resolve_pending,
+    utc_now,
+)
+from smsync_core.audit_changes import Change, encode_changes, encode_value
+from smsync_core.audit_table import ensure_runs_table, has_runs_table, insert_run, lookup_run, runs_table
+from smsync_core.config import Config
+from smsync_core.connections import database_errors, translate_error
+from smsync_core.errors import ImportFailed, SmsyncError
+from smsync_core.targets import smsturbo
+
+if TYPE_CHECKING:
+    from smsync_core.plan import Plan
+
+#: Step names passed to ``hook``, in the order they happen.
+STEPS = ("record", "audit-table", "begin", "check", "changes", "insert", "update", "delete", "audit-row",
+         "commit", "finalize")
+
+Hook = Callable[[str], None]
+Progress = Callable[[int, int], None]
+CONFLICT_COLUMNS = ("customer_id", "field", "planned_before", "current", "reason")
+
+
+def _frame(rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> pd.DataFrame:
+    return pd.DataFrame([dict(r) for r in rows], columns=list(columns)).astype(object)
+
+
+@dataclass(frozen=True)
+class ApplyResult:
+    """What a run did. ``outcome``: committed, nothing-to-do, conflict, failed or dry-run."""
+
+    run_id: str
+    outcome: str
+    inserted: tuple[str, ...]
+    updated: tuple[str, ...]
+    skipped: pd.DataFrame
+    record_dir: Path | None
+    conflicts: pd.DataFrame = field(default_factory=lambda: _frame([], CONFLICT_COLUMNS))
+    deleted: tuple[str, ...] = ()
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        """True when the run did its job (committed, had nothing to do, or was a dry run)."""
+        return self.outcome in ("committed", "nothing-to-do", "dry-run")
+
+    def message(self) -> str:
+        """One sentence for people, the seed's "Import completed" on success."""
+        where = f"; record in {self.record_dir}" if self.record_dir else ""
+        if self.outcome == "committed":
+            extra = f", {len(self.deleted)} removed" if self.deleted else ""
+            note = f"; {len(self.conflicts)} later edits left alone" if len(self.conflicts) else ""
+            return (f"Import completed: {len(self.inserted)} inserted, {len(self.updated)} updated"
+                    f"{extra}{note}{where}")
+        if self.outcome == "nothing-to-do":
+            return "Nothing to import: SMSTurbo already holds every selected change."
+        if self.outcome == "dry-run":
+            return f"Dry run: {len(self.inserted)} would be inserted, {len(self.updated)} updated; nothing was written."
+        if self.outcome == "conflict":
+            return (f"SMSTurbo changed since the plan was made ({len(self.conflicts)} conflicts); nothing was "
+                    f"written{where}; review the differences and plan again.")
+        return f"The import failed and nothing was written ({self.error}){where}."
+
+    def to_dict(self) -> dict[str, Any]:
+        """The design's ``sync`` JSON shape (plus record_dir, conflicts, error)."""
+        return {
+            "run_id": self.run_id,
+            "dry_run": self.outcome == "dry-run",
+            "outcome": self.outcome,
+            "inserted": sorted(self.inserted),
+            "updated": sorted(self.updated),
+            "deleted": sorted(self.deleted),
+            "skipped": [{"customer_id": str(r.customer_id), "reason": str(r.reason)}
+                        for r in self.skipped.sort_values("customer_id").itertuples(index=False)],
+            "record_dir": None if self.record_dir is None else str(self.record_dir),
+            "conflicts": [{k: encode_value(v) for k, v in zip(CONFLICT_COLUMNS, row, strict=True)}
+                          for row in self.conflicts[list(CONFLICT_COLUMNS)].itertuples(index=False)],
+            "error": self.error,
+        }
+
+
+@dataclass(frozen=True)
+class RunRequest:
+    """A run to execute: its changes, what the record says about it, and how conflicts are treated."""
+
+    kind: str
+    changes: tuple[Change, ...]
+    details: Mapping[str, Any]
+    skipped: pd.DataFrame
+    all_or_nothing: bool = True
+    undoes: str | None = None
+
+
+class _Stopped(Exception):
+    def __init__(self, outcome: str, conflicts: list[dict[str, Any]]) -> None:
+        super().__init__(outcome)
+        self.outcome, self.conflicts = outcome, conflicts
+
+
+def dry_run_result(plan: Plan) -> ApplyResult:
+    """The result of ``--dry-run``: what would be written; nothing is."""
+    return ApplyResult(plan.plan_id, "dry-run", plan.insert_ids, plan.update_ids, plan.skipped, None)
+
+
+def apply_plan(plan: Plan, engine: sa.Engine, config: Config, *, context: RunContext, reports_dir: Path,
+               progress: Progress | None = None, hook: Hook | None = None) -> ApplyResult:
+    """Import ``plan`` into SMSTurbo in one transaction, with its record under ``reports_dir``."""
+    request = RunRequest(
+        kind="sync",
+        changes=tuple(plan.changes()),
+        details={"plan_id": plan.plan_id, "planned_at": plan.created_at, "mode": plan.mode,
+                 "selection": list(plan.selection), "replace_groups": list(plan.replace_groups)},
+        skipped=plan.skipped,
+    )
+    return execute_run(request, engine, config, context=context, reports_dir=Path(reports_dir),
+                       progress=progress, hook=hook)
+
+
+def target_identity(engine: sa.Engine) -> str:
+    """Which database a record is about (SQLite: the absolute file path), without any password."""
+    url = engine.url
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+        return f"sqlite:{Path(str(url.database)).resolve()}"
+    return url.set(password=None, query={}).render_as_string(hide_password=True)
+
+
+def execute_run(request: RunRequest, engine: sa.Engine, config: Config, *, context: RunContext,
+                reports_dir: Path, progress: Progress | None = None, hook: Hook | None = None) -> ApplyResult:
+    """Run the protocol of the module docstring for ``request``."""
+    run_id = new_run_id()
+    if not request.changes:
+        return ApplyResult(run_id, "nothing-to-do", (), (), request.skipped, None)
+    step: Hook = hook or (lambda _name: None)
+    table = smsturbo.reflect_table(engine, config)
+    id_column = config.smsturbo.columns["customer_id"]
+    field_names = {column: name for name, column in config.smsturbo.columns.items()}
+    runs = runs_table(config.audit_table, config.smsturbo.schema)
+    identity = target_identity(engine)
+
+    def lookup(record: PendingRecord) -> Mapping[str, Any] | None:
+        with database_errors("smsturbo", engine.url):
+            row = None
+            if has_runs_table(engine, runs):
+                with engine.connect() as connection:
+                    row = lookup_run(connection, runs, record.run_id)
+        if row is None and record.manifest.get("target_identity") not in (identity, None):
+            raise ImportFailed(
+                f"Run {record.run_id} in {record.path} was interrupted against another SMSTurbo database "
+                f"({record.manifest.get('target')}); run `smsync verify {reports_dir} --smsturbo URL` with "
+                "that database to resolve it, then import again."
+            )
+        return row
+
+    with reports_lock(reports_dir):
+        resolve_pending(reports_dir, lookup)
+        details = {**request.details, "target_identity": identity, "undoes": request.undoes,
+                   "planned": _counts(request.changes)}
+        record = PendingRecord.begin(reports_dir, run_id=run_id, kind=request.kind, context=context,
+                                     details=details)
+        if len(request.skipped):
+            record.write_file("skipped.jsonl", _jsonl(request.skipped))
+            record.save()
+        return _run(request, record, engine, table, runs, id_column, field_names, step, progress, lookup)
+
+
+def _run(request: RunRequest, record: PendingRecord, engine: sa.Engine, table: sa.Table, runs: sa.Table,
+         id_column: str, field_names: Mapping[str, str], step: Hook, progress: Progress | None,
+         lookup: Callable[[PendingRecord], Mapping[str, Any] | None]) -> ApplyResult:
+    todo: list[Change] = []
+    conflicts: list[dict[str, Any]] = []
+    committing = False
+    try:
+        step("record")
+        with database_errors("smsturbo", engine.url):
+            ensure_runs_table(engine, runs)
+        step("audit-table")
+        with write_transaction(engine) as connection:
+            step("begin")
+            ids = [c.customer_id for c in request.changes]
+            current = current_rows(connection, table, id_column, ids)
+            todo, _done, conflicts = classify(request.changes, current, field_names)
+            step("check")
+            if conflicts and (request.all_or_nothing or not todo):
+                raise _Stopped("conflict", conflicts)
+            if not todo:
+                raise _Stopped("nothing-to-do", [])
+            data = encode_changes(todo)
+            digest = record.write_file("changes.jsonl", data)
+            if conflicts:
+                record.write_file("conflicts.jsonl", _jsonl(_frame(conflicts, CONFLICT_COLUMNS)))
+            record.save()
+            step("changes")
+            total, written = len(todo), [0]
+
+            def advance(n: int) -> None:
+                written[0] += n
+                if progress is not None:
+                    progress(written[0], total)
+
+            write_changes(connection, table, id_column, todo, step=step, progress=advance)
+            counts = _counts(todo)
+            insert_run(connection, runs, {
+                "run_id": record.run_id, "kind": request.kind, "chain_id": record.manifest["chain_id"],
+                "sequence": record.manifest["sequence"], "started_at": record.manifest["started_at"],
+                "committed_at": utc_now(), "os_user": record.manifest["who"]["os_user"],
+                "inserted": counts["insert"], "updated": counts["update"], "deleted": counts["delete"],
+                "undoes": request.undoes, "changes_sha256": digest, "changes": data.decode("utf-8"),
+            })
+            step("audit-row")
+            step("commit")
+            committing = True
+    except _Stopped as stop:
+        return _stopped(stop, request, record)
+    except BaseException as exc:
+        outcome = _after_failure(exc, record, committing, lookup)
+        if outcome == "committed":
+            return _committed(request, record, todo, conflicts, step)
+        if not isinstance(exc, Exception):
+            raise
+        return _result(request, record, "failed", [], [], str(outcome))
+    return _committed(request, record, todo, conflicts, step)
+
+
+def _after_failure(exc: BaseException, record: PendingRecord, committing: bool,
+                   lookup: Callable[[PendingRecord], Mapping[str, Any] | None]) -> str:
+    """Finish the record of a run that raised; returns "committed" or the error sentence of a failure."""
+    if isinstance(exc, sa.exc.DBAPIError):
+        error = str(translate_error(exc, "smsturbo"))
+    elif isinstance(exc, SmsyncError):
+        error = str(exc)
+    else:
+        error = f"{type(exc).__name__}: {exc}"
+    if committing:  # the COMMIT itself failed: only the target can say whether it landed
+        try:
+            if lookup(record) is not None:
+                return "committed"
+        except Exception:
+            return (f"{error}; whether the transaction committed is unknown, so the record stays pending in "
+                    f"{record.path} until `smsync verify` can reach SMSTurbo")
+    record.finalize("failed", error=error)
+    return error
+
+
+def _committed(request: RunRequest, record: PendingRecord, todo: list[Change],
+               conflicts: list[dict[str, Any]], step: Hook) -> ApplyResult:
+    try:
+        step("finalize")
+        record.finalize("committed", counts=_counts(todo))
+    except Exception as exc:  # committed already: the next run or `verify` finishes the record
+        error = (f"the import committed but its record could not be finished ({exc}); it stays pending in "
+                 f"{record.path} and the next run or `smsync verify` completes it")
+        return _result(request, record, "committed", todo, conflicts, error, pending=True)
+    return _result(request, record, "committed", todo, conflicts, None)
+
+
+def _stopped(stop: _Stopped, request: RunRequest, record: PendingRecord) -> ApplyResult:
+    if stop.outcome == "nothing-to-do":
+        record.discard()
+        return ApplyResult(record.run_id, "nothing-to-do", (), (), request.skipped, None)
+    record.write_file("changes.jsonl", encode_changes(request.changes))
+    record.write_file("conflicts.jsonl", _jsonl(_frame(stop.conflicts, CONFLICT_COLUMNS)))
+    record.finalize("conflict", error="SMSTurbo changed since the plan was made; nothing was written",
+                    counts={"conflicts": len(stop.conflicts)})
+    return _result(request, record, "conflict", [], stop.conflicts, None)
+
+
+def _result(request: RunRequest, record: PendingRecord, outcome: str, todo: Sequence[Change],
+            conflicts: list[dict[str, Any]], error: str | None, pending: bool = False) -> ApplyResult:
+    def ids(action: str) -> tuple[str, ...]:
+        return tuple(c.customer_id for c in todo if c.action == action)
+
+    where = record.path if pending else record.root / record.run_id
+    return ApplyResult(record.run_id, outcome, ids("insert"), ids("update"), request.skipped, where,
+                       _frame(conflicts, CONFLICT_COLUMNS), ids("delete"), error)
+
+
+def _counts(changes: Sequence[Change]) -> dict[str, int]:
+    counts = {"insert": 0, "update": 0, "delete": 0}
+    for change in changes:
+        counts[change.action] += 1
+    return counts
+
+
+def _jsonl(frame: pd.DataFrame) -> bytes:
+    import json
+
+    lines = [json.dumps({k: encode_value(v) for k, v in row.items()}, ensure_ascii=False, sort_keys=True)
+             for row in frame.to_dict("records")]
+    return "".join(line + "\n" for line in lines).encode("utf-8")

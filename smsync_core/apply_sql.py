@@ -1,0 +1,185 @@
+"""The statements of an import: one write transaction, the locked read of current rows, batched writes.
+
+Everything is parameterised (SQLAlchemy Core with bound parameters), so any text — quotes,
+``'; DROP TABLE``, emoji, NUL — reaches the database verbatim as data, never as SQL.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager, suppress
+from typing import Any
+
+import sqlalchemy as sa
+
+from smsync_core.audit_changes import Change, python_value, same_value
+
+#: Rows per executemany call (and per progress step).
+BATCH_ROWS = 2_000
+#: IDs per ``IN (...)`` when reading current rows (below every dialect's parameter limit).
+SELECT_CHUNK = 500
+#: How long a SQLite writer waits for another writer before giving up (milliseconds).
+SQLITE_BUSY_MS = 120_000
+
+Step = Callable[[str], None]
+
+
+@contextmanager
+def write_transaction(engine: sa.Engine) -> Iterator[sa.Connection]:
+    """One transaction that commits only when the block ends without an exception.
+
+    On SQLite the write lock is taken at the start (``BEGIN IMMEDIATE``), so the conflict check and the
+    writes see the same database; on servers the read of current rows locks them (``FOR UPDATE``).
+    """
+    if engine.dialect.name != "sqlite":
+        with engine.begin() as connection:
+            yield connection
+        return
+    with engine.connect() as connection:
+        connection.execution_options(isolation_level="AUTOCOMMIT")
+        connection.exec_driver_sql(f"PRAGMA busy_timeout = {SQLITE_BUSY_MS}")
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        try:
+            yield connection
+        except BaseException:
+            with suppress(sa.exc.DBAPIError):  # SQLite may already have rolled back (a failed COMMIT)
+                connection.exec_driver_sql("ROLLBACK")
+            raise
+        connection.exec_driver_sql("COMMIT")
+
+
+def current_rows(connection: sa.Connection, table: sa.Table, id_column: str,
+                 ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """The rows of ``ids`` as they are now (every column), locked against other writers on servers."""
+    key = table.c[id_column]
+    lock = connection.dialect.name not in ("sqlite", "mssql")
+    found: dict[str, dict[str, Any]] = {}
+    unique = list(dict.fromkeys(ids))
+    for start in range(0, len(unique), SELECT_CHUNK):
+        chunk = unique[start:start + SELECT_CHUNK]
+        stmt = sa.select(table).where(key.in_(chunk))
+        if connection.dialect.name == "mssql":
+            stmt = stmt.with_hint(table, "WITH (UPDLOCK, HOLDLOCK)")
+        elif lock:
+            stmt = stmt.with_for_update()
+        for row in connection.execute(stmt).mappings():
+            cid = row[id_column]
+            if isinstance(cid, str) and cid in chunk:  # exact, even on case-blind collations
+                found[cid] = dict(row)
+    return found
+
+
+def _matches(row: Mapping[str, Any], values: Mapping[str, Any]) -> bool:
+    return all(column in row and same_value(row[column], value) for column, value in values.items())
+
+
+def classify(changes: Sequence[Change], current: Mapping[str, Mapping[str, Any]],
+             field_names: Mapping[str, str]) -> tuple[list[Change], list[Change], list[dict[str, Any]]]:
+    """Sort planned changes by what the target holds now: to do, already done, or in conflict.
+
+    Returns ``(todo, done, conflicts)``. A change to do carries the exact current values as ``before``
+    (for a delete, the whole current row), so the record can restore them. Conflicts are rows of
+    ``customer_id, field, planned_before, current, reason``.
+    """
+    todo: list[Change] = []
+    done: list[Change] = []
+    conflicts: list[dict[str, Any]] = []
+    for change in changes:
+        row = current.get(change.customer_id)
+        after = change.after or {}
+        before = change.before or {}
+        if change.action == "insert":
+            if row is None:
+                todo.append(change)
+            elif _matches(row, after):
+                done.append(change)
+            else:
+                conflicts.append(_conflict(change.customer_id, None, None, None,
+                                           "a customer with this ID now exists in SMSTurbo"))
+        elif change.action == "delete":
+            if row is None:
+                done.append(change)
+            elif _matches(row, before):
+                todo.append(Change(change.customer_id, "delete", dict(row), None))
+            else:
+                conflicts.extend(_field_conflicts(change.customer_id, before, row, field_names,
+                                                  "changed since this run wrote it"))
+        elif row is None:
+            conflicts.append(_conflict(change.customer_id, None, None, None,
+                                       "the customer is no longer in SMSTurbo"))
+        elif _matches(row, before):
+            todo.append(Change(change.customer_id, "update", {c: row[c] for c in after}, after))
+        elif _matches(row, after):
+            done.append(change)
+        else:
+            conflicts.extend(_field_conflicts(change.customer_id, before, row, field_names,
+                                              "changed since the plan was made"))
+    return todo, done, conflicts
+
+
+def _conflict(cid: str, field: str | None, planned: Any, current: Any, reason: str) -> dict[str, Any]:
+    return {"customer_id": cid, "field": field, "planned_before": planned, "current": current, "reason": reason}
+
+
+def _field_conflicts(cid: str, expected: Mapping[str, Any], row: Mapping[str, Any],
+                     field_names: Mapping[str, str], reason: str) -> list[dict[str, Any]]:
+    return [
+        _conflict(cid, field_names.get(column, column), value, row.get(column), reason)
+        for column, value in expected.items()
+        if not same_value(row.get(column), value)
+    ]
+
+
+def _batches(rows: Sequence[Any]) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(rows), BATCH_ROWS):
+        yield rows[start:start + BATCH_ROWS]
+
+
+def _check_count(result: sa.CursorResult[Any], expected: int, what: str) -> None:
+    count = result.rowcount
+    if count is not None and count >= 0 and count != expected:
+        raise RuntimeError(f"{what} touched {count} rows instead of {expected}; the import was rolled back")
+
+
+def write_changes(connection: sa.Connection, table: sa.Table, id_column: str, changes: Sequence[Change],
+                  *, step: Step, progress: Callable[[int], None]) -> None:
+    """Execute the changes with executemany in batches: inserts, then updates, then deletes."""
+    key = table.c[id_column]
+    inserts = [c for c in changes if c.action == "insert"]
+    by_columns: dict[tuple[str, ...], list[Change]] = defaultdict(list)
+    for change in changes:
+        if change.action == "update":
+            by_columns[tuple(change.after or {})].append(change)
+    deletes = [c for c in changes if c.action == "delete"]
+
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
+    for change in inserts:
+        row = {column: python_value(v) for column, v in (change.after or {}).items()}
+        groups[tuple(row)].append(row)
+    for rows in groups.values():
+        for batch in _batches(rows):
+            step("insert")
+            connection.execute(table.insert(), list(batch))
+            progress(len(batch))
+
+    for columns, group in by_columns.items():
+        names = {column: f"p{i}" for i, column in enumerate(columns)}
+        stmt = table.update().where(key == sa.bindparam("k")).values(
+            {table.c[column]: sa.bindparam(name) for column, name in names.items()}
+        )
+        params = [
+            {"k": change.customer_id, **{names[c]: python_value(v) for c, v in (change.after or {}).items()}}
+            for change in group
+        ]
+        for batch in _batches(params):
+            step("update")
+            _check_count(connection.execute(stmt, list(batch)), len(batch), "an update")
+            progress(len(batch))
+
+    if deletes:
+        delete = table.delete().where(key == sa.bindparam("k"))
+        for batch in _batches([{"k": c.customer_id} for c in deletes]):
+            step("delete")
+            _check_count(connection.execute(delete, list(batch)), len(batch), "a delete")
+            progress(len(batch))

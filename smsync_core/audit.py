@@ -1,0 +1,450 @@
+"""The record of a run: who and where (:class:`RunContext`), and the chain of records under ``reports/``.
+
+A record is a directory ``reports/<run-id>/`` holding ``manifest.json`` and the files it lists with their
+SHA-256. Records form a chain: each manifest names its ``sequence`` and the SHA-256 of the previous record's
+manifest, and ``reports/chain.json`` names the last one, so a deleted, altered or reordered record is
+detected by :func:`smsync_core.audit_verify.verify`.
+
+While a run is under way its record lives in ``reports/.pending/<run-id>/`` with outcome ``pending``. It is
+finalised (``committed``, ``conflict`` or ``failed``), linked into ``chain.json`` and only then renamed into
+place, each step atomic; a crash leaves it pending, and the next run or ``verify`` resolves it against the
+``smsync_runs`` table of the target (see :mod:`smsync_core.audit_table`). Every step that touches the
+chain holds :func:`reports_lock`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import getpass
+import hashlib
+import json
+import os
+import re
+import secrets
+import shutil
+import socket
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from smsync_core.config import Config, to_mapping
+from smsync_core.errors import VerificationFailed
+
+FORMAT = "smsync-record/1"
+MANIFEST = "manifest.json"
+HEAD = "chain.json"
+PENDING = ".pending"
+LOCK = ".smsync.lock"
+GENESIS = "0" * 64
+OUTCOMES = ("committed", "conflict", "failed")
+
+_SECRET_KEYS = frozenset({"password", "pwd", "passwd", "secret", "token", "access_token"})
+_CONN_SECRET = re.compile(r"(?i)\b(pwd|password)\s*=\s*(\{[^}]*\}|[^;]*)")
+
+
+def utc_now() -> str:
+    """The current UTC time as ISO 8601 text with microseconds."""
+    return dt.datetime.now(dt.UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+def new_run_id() -> str:
+    """A new run id: sortable UTC time plus randomness, safe as a directory name."""
+    return f"{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}Z-{secrets.token_hex(4)}"
+
+
+def sha256_bytes(data: bytes) -> str:
+    """Hex SHA-256 of ``data``."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def sha256_file(path: Path) -> str:
+    """Hex SHA-256 of a file, read in blocks."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _fsync_dir(path: Path) -> None:
+    if sys.platform == "win32":  # directories cannot be opened for fsync on Windows
+        return
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` so that readers see the old file or the new one, never a torn one."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with tmp.open("wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
+    _fsync_dir(path.parent)
+
+
+def manifest_bytes(manifest: Mapping[str, Any]) -> bytes:
+    """The canonical bytes of a manifest (sorted keys, two-space indent, UTF-8)."""
+    text = json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False)
+    return (text + "\n").encode("utf-8")
+
+
+# --- who and where -------------------------------------------------------------------------------------
+
+
+def _scrub_text(text: str) -> str:
+    return _CONN_SECRET.sub(lambda m: f"{m.group(1)}=***", text)
+
+
+def redact_url(url: str | sa.URL | None) -> str | None:
+    """A database URL with every password (also ``PWD=`` inside ``odbc_connect``) shown as ``***``."""
+    if url is None:
+        return None
+    from smsync_core.connections import redact_url as render
+
+    rendered = _scrub_text(render(url))
+    try:
+        parsed = sa.make_url(rendered)
+    except Exception:
+        return rendered
+    secret_keys = [key for key in parsed.query if key.lower() in _SECRET_KEYS]
+    if secret_keys:
+        rendered = parsed.update_query_dict({k: "***" for k in secret_keys}).render_as_string(hide_password=True)
+    return rendered
+
+
+def url_secrets(url: str | sa.URL | None) -> frozenset[str]:
+    """Every password a URL carries, so the record writer can make sure none is ever written."""
+    if url is None:
+        return frozenset()
+    found: set[str] = set()
+    try:
+        parsed = sa.make_url(url)
+    except Exception:
+        parsed = None
+    text = str(url) if parsed is None else " ".join(str(v) for v in parsed.query.values())
+    if parsed is not None:
+        if parsed.password:
+            found.add(str(parsed.password))
+        found.update(str(v) for k, v in parsed.query.items() if k.lower() in _SECRET_KEYS)
+    found.update(m.group(2).strip("{}") for m in _CONN_SECRET.finditer(text))
+    return frozenset(s for s in found if len(s) >= 3 and s != "***")
+
+
+def jsonable(value: Any) -> Any:
+    """A JSON-ready copy of a config snapshot (dataclasses, mappings, sets, paths, tuples)."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        value = {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
+    if isinstance(value, Mapping):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, set | frozenset):
+        return sorted((jsonable(v) for v in value), key=repr)
+    if isinstance(value, list | tuple):
+        return [jsonable(v) for v in value]
+    if isinstance(value, Path):
+        return str(value)
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    return str(value)
+
+
+def _scrub(value: Any, words: frozenset[str], key: str = "") -> Any:
+    """Remove passwords from a config snapshot: secret keys, URLs and known secret strings."""
+    if isinstance(value, dict):
+        return {k: _scrub(v, words, k) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_scrub(v, words, key) for v in value]
+    if isinstance(value, str):
+        if value and any(part in key.lower() for part in ("password", "pwd", "secret", "token")):
+            return "***"
+        if "://" in value:
+            value = redact_url(value) or ""
+        value = _scrub_text(value)
+        for word in words:
+            value = value.replace(word, "***")
+    return value
+
+
+def _version() -> str:
+    try:
+        from importlib.metadata import version
+
+        return version("smsync")
+    except Exception:
+        return "unknown"
+
+
+def _os_user() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:
+        return "unknown"
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """Who ran an import and against what, as the record states it (no password anywhere)."""
+
+    target_url: str
+    source_url: str | None = None
+    target_user: str | None = None
+    source_user: str | None = None
+    config: Mapping[str, Any] = field(default_factory=dict)
+    os_user: str = field(default_factory=_os_user)
+    host: str = field(default_factory=socket.gethostname)
+    smsync_version: str = field(default_factory=_version)
+    secrets: frozenset[str] = field(default=frozenset(), repr=False, compare=False)
+
+    @classmethod
+    def create(cls, target_url: str | sa.URL, source_url: str | sa.URL | None = None,
+               config: Any = None) -> RunContext:
+        """Build the context from the URLs as given: passwords are removed here, once."""
+        words = url_secrets(target_url) | url_secrets(source_url) | _env_secrets()
+        if isinstance(config, Config):
+            config = to_mapping(config)
+        return cls(
+            target_url=redact_url(target_url) or "",
+            source_url=redact_url(source_url),
+            target_user=_username(target_url),
+            source_user=_username(source_url),
+            config=_scrub(jsonable(config) if config is not None else {}, words),
+            secrets=words,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``who``/``where`` part of a manifest, scrubbed once more of every known password."""
+        data = {
+            "who": {"os_user": self.os_user, "host": self.host, "target_db_user": self.target_user,
+                    "source_db_user": self.source_user},
+            "target": self.target_url,
+            "source": self.source_url,
+            "config": jsonable(self.config),
+            "smsync_version": self.smsync_version,
+        }
+        scrubbed: dict[str, Any] = _scrub(data, self.secrets)
+        return scrubbed
+
+
+def _username(url: str | sa.URL | None) -> str | None:
+    try:
+        return None if url is None else sa.make_url(url).username
+    except Exception:  # an exported client list file, not a database URL
+        return None
+
+
+def _env_secrets() -> frozenset[str]:
+    from smsync_core.connections import PASSWORD_ENV
+
+    return frozenset(v for v in (os.environ.get(name) for name in PASSWORD_ENV.values()) if v and len(v) >= 3)
+
+
+def run_context(workbench: Any) -> RunContext:
+    """The context of a run started from a workbench (anything with ``sage_url``, ``smsturbo_url``, ``config``)."""
+    target = workbench.smsturbo_url
+    if target is None:
+        raise ValueError("a run needs an SMSTurbo connection")
+    return RunContext.create(target, workbench.sage_url, workbench.config)
+
+
+# --- the reports directory: lock, head, pending records ------------------------------------------------
+
+
+@contextmanager
+def reports_lock(root: Path) -> Iterator[None]:
+    """Hold the reports directory's lock across processes (blocks until it is free)."""
+    root.mkdir(parents=True, exist_ok=True)
+    with (root / LOCK).open("a+b") as handle:
+        if sys.platform == "win32":
+            import msvcrt
+
+            while True:
+                try:
+                    msvcrt.locking(handle.fileno(), msvcrt.LK_LOCK, 1)
+                    break
+                except OSError:
+                    time.sleep(0.5)
+            try:
+                yield
+            finally:
+                handle.seek(0)
+                msvcrt.locking(handle.fileno(), msvcrt.LK_UNLCK, 1)
+        else:
+            import fcntl
+
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+def read_head(root: Path) -> dict[str, Any] | None:
+    """The chain head (``chain.json``) of a reports directory, or None when there is none yet."""
+    path = root / HEAD
+    if not path.exists():
+        return None
+    head: dict[str, Any] = json.loads(path.read_text("utf-8"))
+    return head
+
+
+def record_dirs(root: Path) -> list[Path]:
+    """Finalised record directories directly under ``root`` (those holding a manifest)."""
+    if not root.is_dir():
+        return []
+    return sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")
+                  and (p / MANIFEST).is_file())
+
+
+class PendingRecord:
+    """A record being written in ``reports/.pending/<run-id>/``; call only while holding the lock."""
+
+    def __init__(self, root: Path, manifest: dict[str, Any]) -> None:
+        self.root = root
+        self.manifest = manifest
+        self._hashes: dict[str, str] = {}
+
+    @property
+    def run_id(self) -> str:
+        """The run this record belongs to."""
+        return str(self.manifest["run_id"])
+
+    @property
+    def path(self) -> Path:
+        """Where the pending record lives until it is finalised."""
+        return self.root / PENDING / self.run_id
+
+    @classmethod
+    def begin(cls, root: Path, *, run_id: str, kind: str, context: RunContext,
+              details: Mapping[str, Any]) -> PendingRecord:
+        """Start the record of a run as the next link of the chain, outcome ``pending``."""
+        head = read_head(root)
+        if head is None and record_dirs(root):
+            raise VerificationFailed(
+                f"{root / HEAD} is missing although records exist; run `smsync verify` and restore it "
+                "from a backup before importing again."
+            )
+        manifest: dict[str, Any] = {
+            "format": FORMAT,
+            "run_id": run_id,
+            "kind": kind,
+            "chain_id": head["chain_id"] if head else uuid.uuid4().hex,
+            "sequence": (int(head["sequence"]) if head else 0) + 1,
+            "previous_manifest_sha256": head["manifest_sha256"] if head else GENESIS,
+            "started_at": utc_now(),
+            "finished_at": None,
+            "outcome": "pending",
+            "error": None,
+            **context.to_dict(),
+            **jsonable(dict(details)),
+            "files": {},
+        }
+        record = cls(root, manifest)
+        record.path.mkdir(parents=True)
+        record.save()
+        return record
+
+    @classmethod
+    def load(cls, path: Path) -> PendingRecord:
+        """Open a pending record left by an earlier process."""
+        manifest = json.loads((path / MANIFEST).read_text("utf-8"))
+        return cls(path.parent.parent, manifest)
+
+    def write_file(self, name: str, data: bytes) -> str:
+        """Write one file of the record and return its SHA-256."""
+        write_atomic(self.path / name, data)
+        self._hashes[name] = digest = sha256_bytes(data)
+        self.manifest["files"][name] = digest
+        return digest
+
+    def save(self) -> None:
+        """Write the manifest as it stands (still pending)."""
+        write_atomic(self.path / MANIFEST, manifest_bytes(self.manifest))
+
+    def finalize(self, outcome: str, *, error: str | None = None, finished_at: str | None = None,
+                 **updates: Any) -> Path:
+        """Close the record: hash every file, link it into the chain, move it to ``reports/<run-id>``."""
+        if outcome not in OUTCOMES:
+            raise ValueError(f"a record cannot end as {outcome!r}")
+        files = {
+            p.name: self._hashes.get(p.name) or sha256_file(p)
+            for p in sorted(self.path.iterdir())
+            if p.is_file() and p.name != MANIFEST and not p.name.startswith(".")
+        }
+        self.manifest.update(jsonable(updates))
+        self.manifest.update(outcome=outcome, error=error, finished_at=finished_at or utc_now(), files=files)
+        data = manifest_bytes(self.manifest)
+        write_atomic(self.path / MANIFEST, data)
+        return self._link(sha256_bytes(data))
+
+    def _link(self, manifest_sha256: str) -> Path:
+        head = read_head(self.root)
+        if head is None or int(head["sequence"]) < int(self.manifest["sequence"]):
+            head = {
+                "format": FORMAT,
+                "chain_id": self.manifest["chain_id"],
+                "sequence": self.manifest["sequence"],
+                "run_id": self.run_id,
+                "manifest_sha256": manifest_sha256,
+            }
+            write_atomic(self.root / HEAD, manifest_bytes(head))
+        final = self.root / self.run_id
+        os.replace(self.path, final)
+        _fsync_dir(self.root)
+        return final
+
+    def discard(self) -> None:
+        """Drop a record of a run that had nothing to do (nothing was written)."""
+        shutil.rmtree(self.path, ignore_errors=True)
+
+
+#: What the target says about a pending run: its ``smsync_runs`` row, or None when it is not there.
+Lookup = Callable[[PendingRecord], Mapping[str, Any] | None]
+
+
+def resolve_pending(root: Path, lookup: Lookup,
+                    restore_changes: Callable[[str], bytes | None] | None = None) -> list[tuple[str, str]]:
+    """Finish records a crash left pending (hold the lock): committed if the target has the run, else failed.
+
+    Returns ``(run_id, outcome)`` for each record resolved. ``lookup`` raises when it cannot tell.
+    """
+    resolved: list[tuple[str, str]] = []
+    pending_root = root / PENDING
+    if not pending_root.is_dir():
+        return resolved
+    for path in sorted(p for p in pending_root.iterdir() if p.is_dir()):
+        if not (path / MANIFEST).is_file():  # crashed before its first manifest: nothing ever ran
+            shutil.rmtree(path, ignore_errors=True)
+            continue
+        record = PendingRecord.load(path)
+        outcome = record.manifest["outcome"]
+        if outcome != "pending":  # finalised, then interrupted before the rename
+            record._link(sha256_file(path / MANIFEST))
+            resolved.append((record.run_id, outcome))
+            continue
+        row = lookup(record)
+        if row is None:
+            record.finalize("failed", error="the run stopped before its transaction committed; "
+                                            "nothing was written to SMSTurbo (resolved on a later run)")
+            resolved.append((record.run_id, "failed"))
+            continue
+        changes = path / "changes.jsonl"
+        if not changes.exists() and restore_changes is not None:
+            data = restore_changes(record.run_id)
+            if data is not None:
+                record.write_file("changes.jsonl", data)
+        record.finalize("committed", finished_at=str(row.get("committed_at") or utc_now()),
+                        resolved_later=True)
+        resolved.append((record.run_id, "committed"))
+    return resolved

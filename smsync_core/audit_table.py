@@ -1,0 +1,99 @@
+"""``smsync_runs``: the smsync-owned table in the target that commits together with each run.
+
+The row is inserted inside the import's own transaction, so it exists exactly when the changes do. That is
+what resolves a record a crash left pending (row present = committed, absent = rolled back) and what lets
+``verify`` and ``undo`` check a record against the database. Only committed runs have a row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import sqlalchemy as sa
+
+DEFAULT_NAME = "smsync_runs"
+
+#: Columns read back for checks (everything but the changes text, which can be large).
+SUMMARY_COLUMNS = ("run_id", "kind", "chain_id", "sequence", "started_at", "committed_at", "os_user",
+                   "inserted", "updated", "deleted", "undoes", "changes_sha256")
+
+
+def runs_table(name: str = DEFAULT_NAME, schema: str | None = None) -> sa.Table:
+    """The table definition (portable types; UnicodeText keeps emoji on SQL Server too)."""
+    return sa.Table(
+        name,
+        sa.MetaData(),
+        sa.Column("run_id", sa.String(64), primary_key=True),
+        sa.Column("kind", sa.String(16), nullable=False),
+        sa.Column("chain_id", sa.String(64), nullable=False),
+        sa.Column("sequence", sa.Integer, nullable=False),
+        sa.Column("started_at", sa.String(40), nullable=False),
+        sa.Column("committed_at", sa.String(40), nullable=False),
+        sa.Column("os_user", sa.Unicode(255)),
+        sa.Column("inserted", sa.Integer, nullable=False),
+        sa.Column("updated", sa.Integer, nullable=False),
+        sa.Column("deleted", sa.Integer, nullable=False),
+        sa.Column("undoes", sa.String(64)),
+        sa.Column("changes_sha256", sa.String(64), nullable=False),
+        sa.Column("changes", sa.UnicodeText, nullable=False),
+        schema=schema,
+    )
+
+
+def ensure_runs_table(engine: sa.Engine, table: sa.Table) -> None:
+    """Create the table if it is missing (its own short transaction; safe when two runs race)."""
+    if sa.inspect(engine).has_table(table.name, schema=table.schema):
+        return
+    try:
+        table.create(engine, checkfirst=True)
+    except sa.exc.DBAPIError:
+        if not sa.inspect(engine).has_table(table.name, schema=table.schema):
+            raise
+
+
+def has_runs_table(engine: sa.Engine, table: sa.Table) -> bool:
+    """Whether the target has the runs table yet."""
+    return sa.inspect(engine).has_table(table.name, schema=table.schema)
+
+
+def insert_run(connection: sa.Connection, table: sa.Table, row: Mapping[str, Any]) -> None:
+    """Insert the run's row (inside the import transaction)."""
+    connection.execute(table.insert(), [dict(row)])
+
+
+def lookup_run(connection: sa.Connection, table: sa.Table, run_id: str) -> dict[str, Any] | None:
+    """The summary of a committed run, or None when the target has no such run."""
+    columns = [table.c[name] for name in SUMMARY_COLUMNS]
+    found = connection.execute(sa.select(*columns).where(table.c.run_id == run_id)).mappings().first()
+    return None if found is None else dict(found)
+
+
+def committed_runs(engine: sa.Engine, table: sa.Table) -> list[dict[str, Any]]:
+    """Every committed run's summary, oldest first (empty when the table does not exist yet)."""
+    if not has_runs_table(engine, table):
+        return []
+    columns = [table.c[name] for name in SUMMARY_COLUMNS]
+    with engine.connect() as connection:
+        rows = connection.execute(sa.select(*columns).order_by(table.c.committed_at, table.c.run_id))
+        return [dict(r) for r in rows.mappings()]
+
+
+def run_changes(engine: sa.Engine, table: sa.Table, run_id: str) -> str | None:
+    """The recorded changes (JSON Lines) of a committed run, or None when there is no such run."""
+    if not has_runs_table(engine, table):
+        return None
+    with engine.connect() as connection:
+        value = connection.execute(sa.select(table.c.changes).where(table.c.run_id == run_id)).scalar()
+    return None if value is None else str(value)
+
+
+def undo_of(engine: sa.Engine, table: sa.Table, run_id: str) -> str | None:
+    """The committed undo run that reversed ``run_id``, if any."""
+    if not has_runs_table(engine, table):
+        return None
+    with engine.connect() as connection:
+        value = connection.execute(
+            sa.select(table.c.run_id).where(table.c.undoes == run_id).order_by(table.c.committed_at)
+        ).scalar()
+    return None if value is None else str(value)
