@@ -1,0 +1,148 @@
+"""``SynchronizeDialog``: the confirm-import step, then "Import completed" with where the record is.
+
+It shows a plan (``wb.plan(selected_ids, replace=groups)``) and, on Yes, calls the import (``wb.apply(plan)``):
+the same path as ``smsync sync``. Errors appear as one sentence, never a traceback.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Callable, Sized
+from typing import Any, Protocol
+
+import ipywidgets as w
+import pandas as pd
+
+from smsync_widgets.grid import sentence
+
+#: Changes listed under the summary before "and N more" (the full list is ``plan.to_frame()``).
+PREVIEW_ROWS = 20
+
+
+class PlanLike(Protocol):
+    """What the dialog reads from ``smsync_core.plan.Plan``."""
+
+    insert_ids: tuple[str, ...]
+    update_ids: tuple[str, ...]
+    replace_groups: tuple[str, ...]
+    skipped: pd.DataFrame
+
+    def to_frame(self) -> pd.DataFrame: ...
+
+
+def count(value: Any) -> int:
+    """A result count given as a number or as the list of IDs."""
+    return len(value) if isinstance(value, Sized) and not isinstance(value, str) else int(value)
+
+
+def summary(plan: PlanLike) -> str:
+    """One line: what Yes will do."""
+    new, updated = len(plan.insert_ids), len(plan.update_ids)
+    groups = ", ".join(plan.replace_groups)
+    replace = f" (replacing {groups})" if groups else ""
+    line = f"{new:,} new customers will be inserted into SMSTurbo and {updated:,} existing customers updated{replace}."
+    skipped = len(plan.skipped) if plan.skipped is not None else 0
+    if skipped:
+        line += f" {skipped:,} checked clients will be skipped (see below)."
+    return line
+
+
+def completed(result: Any) -> str:
+    """The message after the import, with the counts and where the run's record is."""
+    outcome = str(getattr(result, "outcome", "committed"))
+    where = f" The record of run {result.run_id} is in {result.record_dir}."
+    if outcome == "nothing-to-do":
+        return "Nothing to import: SMSTurbo already has these customers as planned." + where
+    if outcome not in {"committed", "dry-run"}:
+        return f"The import did not complete (outcome: {outcome}); nothing was written." + where
+    return f"Import completed: {count(result.inserted):,} inserted, {count(result.updated):,} updated." + where
+
+
+def _table(frame: pd.DataFrame, limit: int = PREVIEW_ROWS) -> str:
+    more = len(frame) - limit
+    rendered = frame.head(limit).to_html(index=False, escape=True, na_rep="", border=0)
+    return rendered + (f"<div>… and {more:,} more.</div>" if more > 0 else "")
+
+
+class SynchronizeDialog(w.VBox):  # type: ignore[misc]
+    """Confirm import: what will happen, Yes / No, then the outcome.
+
+    Parameters
+    ----------
+    plan
+        The dry run to confirm.
+    apply
+        Runs the import (``wb.apply``); returns a result with ``run_id``, ``outcome``, ``inserted``,
+        ``updated`` and ``record_dir``.
+    on_done, on_cancel
+        Called after a finished import (with the result) or after No.
+    """
+
+    def __init__(
+        self,
+        plan: PlanLike,
+        apply: Callable[[Any], Any],
+        *,
+        on_done: Callable[[Any], None] | None = None,
+        on_cancel: Callable[[], None] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        self.plan = plan
+        self._apply = apply
+        self.on_done = on_done
+        self.on_cancel = on_cancel
+        self.result: Any = None
+        self.summary = w.HTML(f'<p data-role="confirm-summary"><b>Confirm import.</b> {html.escape(summary(plan))}</p>')
+        details = ""
+        if plan.skipped is not None and len(plan.skipped):
+            details += "<p>Skipped:</p>" + _table(plan.skipped)
+        changes = plan.to_frame()
+        if len(changes):
+            details += "<p>Changes:</p>" + _table(changes)
+        self.details = w.HTML(details)
+        self.yes_button = w.Button(description="Yes", button_style="success", tooltip="Import now")
+        self.no_button = w.Button(description="No", tooltip="Go back without importing")
+        self.yes_button.on_click(lambda _b: self.confirm())
+        self.no_button.on_click(lambda _b: self.cancel())
+        self.message = w.HTML("")
+        nothing = not (plan.insert_ids or plan.update_ids)
+        self.yes_button.disabled = nothing
+        if nothing:
+            self._say("Nothing to import: no checked client would change SMSTurbo.")
+        super().__init__(
+            [self.summary, self.details, w.HBox([self.yes_button, self.no_button]), self.message], **kwargs
+        )
+        self.add_class("smsync-confirm")
+
+    def _say(self, message: str, *, error: bool = False) -> None:
+        color = "#a40000" if error else "inherit"
+        self.message.value = f'<p data-role="message" style="color:{color}">{html.escape(message)}</p>'
+
+    def confirm(self) -> Any:
+        """Yes: run the import once; show "Import completed" or the error sentence."""
+        self.yes_button.disabled = self.no_button.disabled = True
+        self._say("Importing…")
+        try:
+            self.result = self._apply(self.plan)
+        except Exception as exc:  # one sentence for the accountant; logged for analysts
+            self._say(sentence(exc), error=True)
+            self.no_button.disabled = False
+            return None
+        self._say(completed(self.result))
+        if self.on_done is not None:
+            self.on_done(self.result)
+        return self.result
+
+    def cancel(self) -> None:
+        """No: nothing is imported."""
+        self._say("Nothing was imported.")
+        self.yes_button.disabled = True
+        if self.on_cancel is not None:
+            self.on_cancel()
+
+    @property
+    def text(self) -> str:
+        """What the dialog says now, as plain text (for tests and logs)."""
+        raw = " ".join([self.summary.value, self.message.value])
+        return html.unescape(re.sub(r"<[^>]+>", "", raw)).strip()

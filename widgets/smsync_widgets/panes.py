@@ -1,0 +1,141 @@
+"""``SyncPanes``: the Customer Sync screen's two panes side by side, with the Synchronize button.
+
+Left: SMSTurbo customers not in Sage 100 (never selectable). Right: Sage 100 clients not in SMSTurbo and, in
+all-differences mode, clients whose fields differ (highlighted). Each pane is one :class:`PaneGrid` widget, so
+the number of widget models is the same for 10 rows or 1,000,000.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable
+from typing import Any, Protocol
+
+import ipywidgets as w
+import pandas as pd
+
+from smsync_core.errors import UsageError
+from smsync_widgets import text
+from smsync_widgets.grid import PaneGrid, sentence
+
+
+class PaneSource(Protocol):
+    """What the panes need from a reconciliation (``smsync_core.reconcile.Reconciliation``)."""
+
+    mode: str
+
+    def left_pane(self) -> pd.DataFrame: ...
+
+    def right_pane(self) -> pd.DataFrame: ...
+
+
+class SyncPanes(w.VBox):  # type: ignore[misc]
+    """The two panes; the selection (right pane) is kept in Python.
+
+    Parameters
+    ----------
+    reconciliation
+        A ``Reconciliation`` (anything with ``left_pane()`` and ``right_pane()``).
+    on_synchronize
+        Called with the frozenset of checked customer_ids when Synchronize is pressed.
+    start_checked
+        Start with the eligible rows checked (inactive and error rows always start unchecked).
+    """
+
+    def __init__(
+        self,
+        reconciliation: PaneSource,
+        *,
+        on_synchronize: Callable[[frozenset[str]], None] | None = None,
+        start_checked: bool = False,
+        **kwargs: Any,
+    ) -> None:
+        self.reconciliation = reconciliation
+        self.on_synchronize = on_synchronize
+        all_mode = getattr(reconciliation, "mode", "missing-only") == "all"
+        self.left = PaneGrid(reconciliation.left_pane(), pane="left", selectable=False)
+        self.right = PaneGrid(reconciliation.right_pane(), pane="right", selectable=True, start_checked=start_checked)
+        self.note = w.HTML(f'<div class="smsync-note" data-role="left-note">{text.LEFT_NOTE}</div>')
+        left_box = w.VBox(
+            [w.HTML(f"<b>{text.LEFT_TITLE}</b>"), self.note, self.left],
+            layout=w.Layout(flex="1 1 0", min_width="0"),
+        )
+        right_box = w.VBox(
+            [w.HTML(f"<b>{text.RIGHT_TITLE_ALL if all_mode else text.RIGHT_TITLE}</b>"), self.right],
+            layout=w.Layout(flex="1 1 0", min_width="0"),
+        )
+        self.synchronize_button = w.Button(
+            description="Synchronize", button_style="primary", icon="exchange", tooltip="Import the checked clients"
+        )
+        self.synchronize_button.on_click(lambda _button: self.synchronize())
+        self.message = w.HTML("")
+        super().__init__(
+            [
+                w.HBox([left_box, right_box], layout=w.Layout(width="100%", grid_gap="12px")),
+                w.HBox([self.synchronize_button, self.message], layout=w.Layout(align_items="center", grid_gap="12px")),
+            ],
+            **kwargs,
+        )
+        self.add_class("smsync-panes")
+
+    # -- the documented API --------------------------------------------------------------------------
+    @property
+    def selected(self) -> frozenset[str]:
+        """The customer_ids checked in the right pane."""
+        return self.right.state.selected
+
+    def check_all(self) -> None:
+        """Check exactly the eligible rows among those shown in the right pane."""
+        self.right.check_all()
+
+    def uncheck_all(self) -> None:
+        """Uncheck every row of the right pane."""
+        self.right.uncheck_all()
+
+    def set_checked(self, customer_id: str, checked: bool = True) -> None:
+        """Check or uncheck one client; an error row or a left-pane customer raises a clear ``UsageError``."""
+        if len(self.right.state.rows_of(customer_id)) == 0 and len(self.left.state.rows_of(customer_id)) > 0:
+            raise UsageError(
+                f"Customer {customer_id!r} is only in SMSTurbo: export of SMSTurbo customers to Sage 100 is not "
+                "supported, so enter it in Sage 100 by hand."
+            )
+        self.right.set_checked(customer_id, checked)
+
+    def sort_by(self, column: str, ascending: bool = True) -> None:
+        """Sort both panes by a column (a pane without that column keeps its order)."""
+        for grid in (self.right, self.left):
+            if column in grid.state.frame or grid is self.right:
+                grid.sort_by(column, ascending)
+
+    def filter(self, query: str) -> None:
+        """Show only the rows containing ``query`` in both panes (the selection is kept)."""
+        self.right.filter(query)
+        self.left.filter(query)
+
+    @property
+    def counts(self) -> str:
+        """The right pane's counts as shown: ``N shown · M checked``."""
+        return f"{self.right.shown_count:,} shown · {self.right.checked_count:,} checked"
+
+    def synchronize(self) -> None:
+        """The Synchronize button: hand the selection to ``on_synchronize``; errors become one sentence."""
+        selection = self.selected
+        if not selection:
+            self.show_message("Nothing is checked; check the clients to import, then press Synchronize.")
+            return
+        if self.on_synchronize is None:
+            self.show_message(f"{len(selection):,} clients are checked.")
+            return
+        try:
+            self.on_synchronize(selection)
+        except Exception as exc:  # shown to the user as a sentence, logged for analysts
+            self.show_message(sentence(exc), error=True)
+        else:
+            self.show_message("")
+
+    def show_message(self, message: str, *, error: bool = False) -> None:
+        """One sentence beside the Synchronize button (escaped; red for errors)."""
+        color = "#a40000" if error else "inherit"
+        self.message.value = (
+            f'<span data-role="message" style="color:{color}">{html.escape(message)}</span>' if message else ""
+        )

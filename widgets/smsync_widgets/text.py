@@ -1,0 +1,74 @@
+"""The words the panes and the guided flow show, in the source document's vocabulary.
+
+Labels and advice only: which rows are eligible, inactive or in error is decided by ``smsync_core``.
+"""
+
+from __future__ import annotations
+
+from types import MappingProxyType
+from typing import Final
+
+LEFT_NOTE: Final = "Export SMSTurbo Customers to Sage 100 is NOT supported — enter these in Sage 100 by hand"
+LEFT_TITLE: Final = "In SMSTurbo, not in Sage 100"
+RIGHT_TITLE: Final = "In Sage 100, not in SMSTurbo"
+RIGHT_TITLE_ALL: Final = "In Sage 100: missing from SMSTurbo or different"
+COMPANY_PROMPT: Final = "Make sure you have the correct Sage 100 company open"
+MISSING_ONLY_QUESTION: Final = "Do you want to see Missing Customers only?"
+
+#: Column headers, by pane column.
+COLUMN_LABELS: Final = MappingProxyType(
+    {
+        "customer_id": "Client Number",
+        "name": "Name",
+        "status_ref": "Client Status Ref",
+        "kind": "Kind",
+        "rules": "Why",
+        "fields": "Differs in",
+        "short_name": "Short Name",
+        "address1": "Address 1",
+        "address2": "Address 2",
+        "city": "City",
+        "state": "State",
+        "postal_code": "Zip",
+        "phone": "Phone",
+        "fax": "Fax",
+        "mobile": "Cell Phone",
+        "email": "Email",
+        "contact": "Contact",
+        "status": "Status",
+    }
+)
+
+#: What each rule means and what to do about it (housekeeping step and row tooltips).
+RULE_ADVICE: Final = MappingProxyType(
+    {
+        "id-empty": "The Client Number is empty: give the client a Client Number in Sage 100.",
+        "id-too-long": "The Client Number is longer than 15 characters: make this client inactive in Sage 100 "
+        "and set up a new client with a valid Client Number.",
+        "id-invalid-chars": "The Client Number has characters other than A-Z, 0-9, dash and underscore: make this "
+        "client inactive in Sage 100 and set up a new client with a valid Client Number.",
+        "id-duplicate": "The same Client Number is on more than one Sage 100 client: keep one and change the others.",
+        "field-too-long": "A value is longer than SMSTurbo's column: shorten it in Sage 100.",
+        "inactive": "The client is inactive (status 6 - Do Not Accept Contract Again): it starts unchecked; "
+        "leave it unchecked unless it should come over.",
+        "missing-name": "The client has no name: complete it in Sage 100.",
+        "missing-address": "The address is incomplete (address, city, state or zip): complete it in Sage 100.",
+        "missing-phone": "The client has no phone number: add one in Sage 100.",
+        "missing-contact": "The client has no contact name: add one in Sage 100.",
+    }
+)
+
+REPLACE_LABELS: Final = MappingProxyType(
+    {
+        "name": "Name",
+        "address": "Address (address lines, city, state, zip)",
+        "phones": "Phone numbers (phone, fax, cell phone)",
+        "email": "Email",
+        "contact": "Contact",
+    }
+)
+
+
+def label(column: str) -> str:
+    """The header shown for a pane column."""
+    return COLUMN_LABELS.get(column, column.replace("_", " ").title())
