@@ -33,6 +33,7 @@ from smsync_core.apply_sql import classify, current_rows, write_changes, write_t
 from smsync_core.audit import (
     PendingRecord,
     RunContext,
+    Unresolvable,
     new_run_id,
     reports_lock,
     resolve_pending,
@@ -74,6 +75,7 @@ class ApplyResult:
     conflicts: pd.DataFrame = field(default_factory=lambda: _frame([], CONFLICT_COLUMNS))
     deleted: tuple[str, ...] = ()
     error: str | None = None
+    kind: str = "sync"
 
     @property
     def ok(self) -> bool:
@@ -83,15 +85,24 @@ class ApplyResult:
     def message(self) -> str:
         """One sentence for people, the seed's "Import completed" on success."""
         where = f"; record in {self.record_dir}" if self.record_dir else ""
+        if self.outcome == "committed" and self.kind == "undo":
+            note = f"; {len(self.conflicts)} later edits left alone" if len(self.conflicts) else ""
+            return (f"Undo completed: {len(self.deleted)} removed, {len(self.updated)} restored, "
+                    f"{len(self.inserted)} put back{note}{where}")
         if self.outcome == "committed":
             extra = f", {len(self.deleted)} removed" if self.deleted else ""
             note = f"; {len(self.conflicts)} later edits left alone" if len(self.conflicts) else ""
             return (f"Import completed: {len(self.inserted)} inserted, {len(self.updated)} updated"
                     f"{extra}{note}{where}")
+        if self.outcome == "nothing-to-do" and self.kind == "undo":
+            return "Nothing to undo: SMSTurbo already holds what it held before that run."
         if self.outcome == "nothing-to-do":
             return "Nothing to import: SMSTurbo already holds every selected change."
         if self.outcome == "dry-run":
             return f"Dry run: {len(self.inserted)} would be inserted, {len(self.updated)} updated; nothing was written."
+        if self.outcome == "conflict" and self.kind == "undo":
+            return (f"Nothing was undone: SMSTurbo changed every row since that run ({len(self.conflicts)} "
+                    f"later edits, left alone){where}.")
         if self.outcome == "conflict":
             return (f"SMSTurbo changed since the plan was made ({len(self.conflicts)} conflicts); nothing was "
                     f"written{where}; review the differences and plan again.")
@@ -112,6 +123,7 @@ class ApplyResult:
             "conflicts": [{k: encode_value(v) for k, v in zip(CONFLICT_COLUMNS, row, strict=True)}
                           for row in self.conflicts[list(CONFLICT_COLUMNS)].itertuples(index=False)],
             "error": self.error,
+            "kind": self.kind,
         }
 
 
@@ -160,17 +172,12 @@ def target_identity(engine: sa.Engine) -> str:
     return url.set(password=None, query={}).render_as_string(hide_password=True)
 
 
-def execute_run(request: RunRequest, engine: sa.Engine, config: Config, *, context: RunContext,
-                reports_dir: Path, progress: Progress | None = None, hook: Hook | None = None) -> ApplyResult:
-    """Run the protocol of the module docstring for ``request``."""
-    run_id = new_run_id()
-    if not request.changes:
-        return ApplyResult(run_id, "nothing-to-do", (), (), request.skipped, None)
-    step: Hook = hook or (lambda _name: None)
-    table = smsturbo.reflect_table(engine, config)
-    id_column = config.smsturbo.columns["customer_id"]
-    field_names = {column: name for name, column in config.smsturbo.columns.items()}
-    runs = runs_table(config.audit_table, config.smsturbo.schema)
+def run_lookup(engine: sa.Engine, runs: sa.Table) -> Callable[[PendingRecord], Mapping[str, Any] | None]:
+    """How a pending record is resolved: its row in this target's ``smsync_runs``, or None when absent.
+
+    Absence proves a rollback only for a record about this very database; otherwise it is
+    :class:`~smsync_core.audit.Unresolvable`.
+    """
     identity = target_identity(engine)
 
     def lookup(record: PendingRecord) -> Mapping[str, Any] | None:
@@ -179,16 +186,35 @@ def execute_run(request: RunRequest, engine: sa.Engine, config: Config, *, conte
             if has_runs_table(engine, runs):
                 with engine.connect() as connection:
                     row = lookup_run(connection, runs, record.run_id)
-        if row is None and record.manifest.get("target_identity") not in (identity, None):
-            raise ImportFailed(
-                f"Run {record.run_id} in {record.path} was interrupted against another SMSTurbo database "
-                f"({record.manifest.get('target')}); run `smsync verify {reports_dir} --smsturbo URL` with "
-                "that database to resolve it, then import again."
-            )
+        if row is None and record.manifest.get("target_identity") != identity:
+            raise Unresolvable(record.run_id)
         return row
 
+    return lookup
+
+
+def execute_run(request: RunRequest, engine: sa.Engine, config: Config, *, context: RunContext,
+                reports_dir: Path, progress: Progress | None = None, hook: Hook | None = None) -> ApplyResult:
+    """Run the protocol of the module docstring for ``request``."""
+    run_id = new_run_id()
+    if not request.changes:
+        return ApplyResult(run_id, "nothing-to-do", (), (), request.skipped, None, kind=request.kind)
+    step: Hook = hook or (lambda _name: None)
+    table = smsturbo.reflect_table(engine, config)
+    id_column = config.smsturbo.columns["customer_id"]
+    field_names = {column: name for name, column in config.smsturbo.columns.items()}
+    runs = runs_table(config.audit_table, config.smsturbo.schema)
+    identity = target_identity(engine)
+
+    lookup = run_lookup(engine, runs)
+
     with reports_lock(reports_dir):
-        resolve_pending(reports_dir, lookup)
+        _resolved, unresolved = resolve_pending(reports_dir, lookup)
+        if unresolved:
+            raise ImportFailed(
+                f"Run {unresolved[0]} in {reports_dir} was interrupted against another SMSTurbo database; run "
+                f"`smsync verify {reports_dir} --smsturbo URL` with that database to resolve it, then import again."
+            )
         details = {**request.details, "target_identity": identity, "undoes": request.undoes,
                    "planned": _counts(request.changes)}
         record = PendingRecord.begin(reports_dir, run_id=run_id, kind=request.kind, context=context,
@@ -292,10 +318,10 @@ def _committed(request: RunRequest, record: PendingRecord, todo: list[Change],
 def _stopped(stop: _Stopped, request: RunRequest, record: PendingRecord) -> ApplyResult:
     if stop.outcome == "nothing-to-do":
         record.discard()
-        return ApplyResult(record.run_id, "nothing-to-do", (), (), request.skipped, None)
+        return ApplyResult(record.run_id, "nothing-to-do", (), (), request.skipped, None, kind=request.kind)
     record.write_file("changes.jsonl", encode_changes(request.changes))
     record.write_file("conflicts.jsonl", _jsonl(_frame(stop.conflicts, CONFLICT_COLUMNS)))
-    record.finalize("conflict", error="SMSTurbo changed since the plan was made; nothing was written",
+    record.finalize("conflict", error="SMSTurbo changed since the changes were planned; nothing was written",
                     counts={"conflicts": len(stop.conflicts)})
     return _result(request, record, "conflict", [], stop.conflicts, None)
 
@@ -307,7 +333,7 @@ def _result(request: RunRequest, record: PendingRecord, outcome: str, todo: Sequ
 
     where = record.path if pending else record.root / record.run_id
     return ApplyResult(record.run_id, outcome, ids("insert"), ids("update"), request.skipped, where,
-                       _frame(conflicts, CONFLICT_COLUMNS), ids("delete"), error)
+                       _frame(conflicts, CONFLICT_COLUMNS), ids("delete"), error, request.kind)
 
 
 def _counts(changes: Sequence[Change]) -> dict[str, int]:

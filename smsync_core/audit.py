@@ -27,16 +27,19 @@ import socket
 import sys
 import time
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
 from smsync_core.config import Config, to_mapping
 from smsync_core.errors import VerificationFailed
+
+if TYPE_CHECKING:
+    from smsync_core.audit_verify import VerifyReport
 
 FORMAT = "smsync-record/1"
 MANIFEST = "manifest.json"
@@ -409,20 +412,25 @@ class PendingRecord:
         shutil.rmtree(self.path, ignore_errors=True)
 
 
+class Unresolvable(Exception):
+    """Raised by a lookup that cannot tell whether a pending run committed (another database, unreachable)."""
+
+
 #: What the target says about a pending run: its ``smsync_runs`` row, or None when it is not there.
 Lookup = Callable[[PendingRecord], Mapping[str, Any] | None]
 
 
-def resolve_pending(root: Path, lookup: Lookup,
-                    restore_changes: Callable[[str], bytes | None] | None = None) -> list[tuple[str, str]]:
+def resolve_pending(root: Path, lookup: Lookup) -> tuple[list[tuple[str, str]], list[str]]:
     """Finish records a crash left pending (hold the lock): committed if the target has the run, else failed.
 
-    Returns ``(run_id, outcome)`` for each record resolved. ``lookup`` raises when it cannot tell.
+    Returns ``(resolved, unresolved)``: ``(run_id, outcome)`` pairs, and the run ids ``lookup`` could not
+    decide (it raised :class:`Unresolvable`); those stay pending.
     """
     resolved: list[tuple[str, str]] = []
+    unresolved: list[str] = []
     pending_root = root / PENDING
     if not pending_root.is_dir():
-        return resolved
+        return resolved, unresolved
     for path in sorted(p for p in pending_root.iterdir() if p.is_dir()):
         if not (path / MANIFEST).is_file():  # crashed before its first manifest: nothing ever ran
             shutil.rmtree(path, ignore_errors=True)
@@ -433,18 +441,25 @@ def resolve_pending(root: Path, lookup: Lookup,
             record._link(sha256_file(path / MANIFEST))
             resolved.append((record.run_id, outcome))
             continue
-        row = lookup(record)
+        try:
+            row = lookup(record)
+        except Unresolvable:
+            unresolved.append(record.run_id)
+            continue
         if row is None:
             record.finalize("failed", error="the run stopped before its transaction committed; "
                                             "nothing was written to SMSTurbo (resolved on a later run)")
             resolved.append((record.run_id, "failed"))
             continue
-        changes = path / "changes.jsonl"
-        if not changes.exists() and restore_changes is not None:
-            data = restore_changes(record.run_id)
-            if data is not None:
-                record.write_file("changes.jsonl", data)
         record.finalize("committed", finished_at=str(row.get("committed_at") or utc_now()),
                         resolved_later=True)
         resolved.append((record.run_id, "committed"))
-    return resolved
+    return resolved, unresolved
+
+
+def verify(dirs: Sequence[Path], *, engine: sa.Engine | None = None, config: Config | None = None,
+           ) -> VerifyReport:
+    """Check records against their manifests, the chain and (given ``engine``) the target's ``smsync_runs``."""
+    from smsync_core.audit_verify import verify as run_verify
+
+    return run_verify(dirs, engine=engine, config=config)
