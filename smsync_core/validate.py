@@ -150,7 +150,8 @@ def check(sage: pd.DataFrame, config: Config, lengths: Mapping[str, int | None] 
 
     inactive = inactive_mask(sage, config)
     ref = status_ref(sage["status"], config)
-    reason = ("status " + ref).where(ref != "", "the Inactive flag").fillna("the Inactive flag")
+    by_status = sage["status"].astype("Int64").isin(sorted(config.inactive_statuses)).fillna(False).astype(bool)
+    reason = ("status " + ref).where(by_status, "the Inactive flag").fillna("the Inactive flag")
     parts.append(
         _findings(
             sage,
