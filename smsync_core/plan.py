@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 import pandas as pd
 
@@ -21,7 +21,7 @@ from smsync_core.audit_changes import Change, encode_value, python_value
 from smsync_core.config import Config
 from smsync_core.reconcile import Reconciliation
 
-ALL_ELIGIBLE = "all-eligible"
+ALL_ELIGIBLE: Final = "all-eligible"
 UPDATE_COLUMNS = ("customer_id", "field", "column", "before", "after")
 FRAME_COLUMNS = ("customer_id", "action", "field", "column", "before", "after")
 
