@@ -36,27 +36,45 @@ def count(value: Any) -> int:
     return len(value) if isinstance(value, Sized) and not isinstance(value, str) else int(value)
 
 
+def plural(n: int, one: str, many: str) -> str:
+    """``1 new customer``, ``2 new customers``."""
+    return f"{n:,} {one if n == 1 else many}"
+
+
 def summary(plan: PlanLike) -> str:
     """One line: what Yes will do."""
     new, updated = len(plan.insert_ids), len(plan.update_ids)
     groups = ", ".join(plan.replace_groups)
     replace = f" (replacing {groups})" if groups else ""
-    line = f"{new:,} new customers will be inserted into SMSTurbo and {updated:,} existing customers updated{replace}."
+    line = (
+        f"{plural(new, 'new customer', 'new customers')} will be inserted into SMSTurbo and "
+        f"{plural(updated, 'existing customer', 'existing customers')} updated{replace}."
+    )
     skipped = len(plan.skipped) if plan.skipped is not None else 0
     if skipped:
-        line += f" {skipped:,} checked clients will be skipped (see below)."
+        line += f" {plural(skipped, 'checked client', 'checked clients')} will be skipped (see below)."
     return line
 
 
 def completed(result: Any) -> str:
-    """The message after the import, with the counts and where the run's record is."""
+    """The sentence after the import: "Import completed: N inserted, M updated", and where the record is."""
+    run = f" (run {result.run_id})" if getattr(result, "run_id", None) else ""
+    message = getattr(result, "message", None)
+    if callable(message):  # smsync_core's ApplyResult says it in the same words as the command line
+        said = str(message()).rstrip(".")
+        return said + ("" if not run or str(result.run_id) in said else run) + "."
+    where = f"; record in {result.record_dir}{run}" if getattr(result, "record_dir", None) else run
     outcome = str(getattr(result, "outcome", "committed"))
-    where = f" The record of run {result.run_id} is in {result.record_dir}."
     if outcome == "nothing-to-do":
-        return "Nothing to import: SMSTurbo already has these customers as planned." + where
-    if outcome not in {"committed", "dry-run"}:
-        return f"The import did not complete (outcome: {outcome}); nothing was written." + where
-    return f"Import completed: {count(result.inserted):,} inserted, {count(result.updated):,} updated." + where
+        return f"Nothing to import: SMSTurbo already holds every selected change{where}."
+    if outcome != "committed":
+        return f"The import did not complete ({outcome}); nothing was written{where}."
+    return f"Import completed: {count(result.inserted):,} inserted, {count(result.updated):,} updated{where}."
+
+
+def succeeded(result: Any) -> bool:
+    """True when the run did its job (committed or nothing to do)."""
+    return str(getattr(result, "outcome", "committed")) in {"committed", "nothing-to-do", "dry-run"}
 
 
 def _table(frame: pd.DataFrame, limit: int = PREVIEW_ROWS) -> str:
@@ -129,6 +147,10 @@ class SynchronizeDialog(w.VBox):  # type: ignore[misc]
             self._say(sentence(exc), error=True)
             self.no_button.disabled = False
             return None
+        if not succeeded(self.result):
+            self._say(completed(self.result), error=True)
+            self.no_button.disabled = False
+            return self.result
         self._say(completed(self.result))
         if self.on_done is not None:
             self.on_done(self.result)

@@ -38,6 +38,12 @@ def _button(description: str, action: Callable[[], Any], style: str = "") -> w.B
     return button
 
 
+def database_label(value: object) -> str:
+    """A database as the accountant knows it: the company database name, or a file's name."""
+    label = str(value or "").removeprefix("file:").split("?", 1)[0]
+    return Path(label.replace("\\", "/")).name if ("/" in label or "\\" in label) else label
+
+
 def housekeeping_summary(findings: pd.DataFrame, examples: int = 5) -> pd.DataFrame:
     """Findings counted by rule, errors first, with a few Client Numbers and what to do."""
     columns = ["rule", "severity", "count", "examples", "what to do"]
@@ -45,7 +51,9 @@ def housekeeping_summary(findings: pd.DataFrame, examples: int = 5) -> pd.DataFr
         return pd.DataFrame(columns=columns)
     ids = findings["customer_id"].astype("string").fillna("(empty)")
     grouped = findings.assign(customer_id=ids).groupby(["rule", "severity"], sort=False)
-    out = grouped.agg(count=("customer_id", "size"), examples=("customer_id", lambda s: ", ".join(s.head(examples))))
+    out = grouped.agg(
+        count=("customer_id", "size"), examples=("customer_id", lambda s: ", ".join(s.drop_duplicates().head(examples)))
+    )
     out = out.reset_index()
     out["what to do"] = out["rule"].map(lambda r: text.RULE_ADVICE.get(str(r), ""))
     out = out.sort_values(["severity", "count"], ascending=[True, False], kind="stable")
@@ -123,12 +131,12 @@ class GuidedFlow(w.VBox):  # type: ignore[misc]
             self.workbench = self._factory()
         self.workbench.refresh()
         self.info = self.workbench.describe()
-        sage = html.escape(str(self.info.get("sage_database") or self.info.get("sage", "")))
+        sage = html.escape(database_label(self.info.get("sage_database") or self.info.get("sage", "")))
         clients = int(self.info.get("sage_clients", 0))
         lines = f"<p><b>{text.COMPANY_PROMPT}.</b></p><p>Sage 100 company: <b data-role='sage-database'>{sage}</b>, "
         lines += f"<span data-role='client-count'>{clients:,}</span> clients.</p>"
         if "smsturbo_database" in self.info:
-            target = html.escape(str(self.info["smsturbo_database"]))
+            target = html.escape(database_label(self.info["smsturbo_database"]))
             lines += f"<p>SMSTurbo: <b>{target}</b>, {int(self.info.get('smsturbo_customers', 0)):,} customers.</p>"
         self._show(
             "company",
