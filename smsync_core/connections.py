@@ -41,19 +41,31 @@ _WRITE_WORDS = re.compile(
     r"LOCK|VACUUM|ATTACH|DETACH|REINDEX|UPSERT|REPLACE\s+INTO|GLOBAL|PERSIST)\b",
     re.IGNORECASE,
 )
-_LITERALS = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|`[^`]*`|\[[^\]]*\]")
-_COMMENTS = re.compile(r"--[^\n]*|/\*.*?\*/", re.DOTALL)
+# Comments and quoted text in ONE left-to-right pass, as the server lexes them: done separately, a quote inside a
+# comment ("-- it's") could swallow the statement that follows it, and a "--" inside a string could hide the rest.
+_QUOTED_OR_COMMENT = re.compile(
+    r"(?P<comment>--[^\n]*|/\*.*?(?:\*/|\Z))"
+    r"|'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|`[^`]*`|\[[^\]]*\]|\$(?P<tag>[A-Za-z_]*)\$.*?\$(?P=tag)\$",
+    re.DOTALL,
+)
+_SESSION_WRITE = re.compile(r"(?i)read_?only|read\s+write")
+
+
+def _blank_quoted(match: re.Match[str]) -> str:
+    return " " if match.group("comment") is not None else "''"
 
 
 def is_read_statement(statement: str) -> bool:
     """True when ``statement`` only reads: one statement, a read verb, no write keyword outside literals."""
-    text = _COMMENTS.sub(" ", _LITERALS.sub("''", statement)).strip().rstrip(";").strip()
+    text = _QUOTED_OR_COMMENT.sub(_blank_quoted, statement).strip().rstrip(";").strip()
     if not text or ";" in text:
         return False
     verb = text.lstrip("(").split(None, 1)[0].upper()
     if verb not in _READ_VERBS:
         return False
     if verb == "PRAGMA" and "=" in text:
+        return False
+    if verb == "SET" and _SESSION_WRITE.search(text):  # e.g. SET default_transaction_read_only = off
         return False
     return _WRITE_WORDS.search(text) is None
 
@@ -82,15 +94,23 @@ def strip_password(url: str | URL) -> str:
     try:
         parsed = make_url(url) if isinstance(url, str) else url
     except (ArgumentError, ValueError):
-        return str(url)
-    parsed = parsed.set(password=None)
+        return re.sub(r"(://[^:/@]*):[^@]*@", r"\1@", str(url))
+    # ``URL.set(password=None)`` keeps the password (None means "unchanged" there): build the URL anew.
+    parsed = URL.create(
+        parsed.drivername,
+        username=parsed.username,
+        host=parsed.host,
+        port=parsed.port,
+        database=parsed.database,
+        query=parsed.query,
+    )
     odbc = parsed.query.get("odbc_connect")
     if isinstance(odbc, str):
         parsed = parsed.update_query_dict({"odbc_connect": _PWD_IN_ODBC.sub("", odbc)})
     return parsed.render_as_string(hide_password=False)
 
 
-_PWD_IN_ODBC = re.compile(r"(?i)\bPWD\s*=\s*(\{[^}]*\}|[^;]*);?")
+_PWD_IN_ODBC = re.compile(r"(?i)\bPWD\s*=\s*(\{(?:[^}]|\}\})*\}|[^;]*);?")  # ODBC escapes } as }}
 
 
 def redact_url(url: str | URL | None) -> str:
