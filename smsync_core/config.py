@@ -142,6 +142,14 @@ def _section(data: Mapping[str, Any], key: str) -> Mapping[str, Any]:
     return value
 
 
+def _known(section: Mapping[str, Any], name: str, allowed: tuple[str, ...]) -> Mapping[str, Any]:
+    """The section itself, after refusing keys it does not know (a typo must not be silently ignored)."""
+    extra = sorted(set(section) - set(allowed))
+    if extra:
+        raise ConfigurationError(f"[{name}] has unknown key {', '.join(extra)}; use {', '.join(allowed)}.")
+    return section
+
+
 def _text(data: Mapping[str, Any], key: str, name: str, default: str | None) -> str | None:
     value = data.get(key, default)
     if value is not None and not isinstance(value, str):
@@ -190,8 +198,8 @@ def _from_mapping(data: Mapping[str, Any], path: Path | None) -> Config:
         raise ConfigurationError(
             f"The configuration has unknown section [{extra[0]}]; use {', '.join(sorted(allowed))}."
         )
-    connections = _section(data, "connections")
-    status = _section(data, "status")
+    connections = _known(_section(data, "connections"), "connections", ("sage", "smsturbo"))
+    status = _known(_section(data, "status"), "status", ("inactive", "names"))
     inactive_raw = status.get("inactive", sorted(schema.INACTIVE_STATUSES))
     if not isinstance(inactive_raw, list) or not all(
         isinstance(x, int) and not isinstance(x, bool) for x in inactive_raw
@@ -207,7 +215,11 @@ def _from_mapping(data: Mapping[str, Any], path: Path | None) -> Config:
         if not isinstance(value, str):
             raise ConfigurationError(f"status.names.{key} must be the status name as text.")
         names[number] = value
-    sql = _section(data, "sqlserver")
+    sql = _known(
+        _section(data, "sqlserver"),
+        "sqlserver",
+        tuple(f.name for f in dataclasses.fields(SqlServerOptions)),
+    )
     defaults = SqlServerOptions()
     sqlserver = SqlServerOptions(
         driver=_text(sql, "driver", "sqlserver.driver", defaults.driver) or defaults.driver,
@@ -216,8 +228,8 @@ def _from_mapping(data: Mapping[str, Any], path: Path | None) -> Config:
         encrypt=_flag(sql, "encrypt", "sqlserver.encrypt", True),
         trust_server_certificate=_flag(sql, "trust_server_certificate", "sqlserver.trust_server_certificate", False),
     )
-    replace = _section(data, "replace")
-    audit = _section(data, "audit")
+    replace = _known(_section(data, "replace"), "replace", ("groups",))
+    audit = _known(_section(data, "audit"), "audit", ("table",))
     return Config(
         sage_url=_text(connections, "sage", "connections.sage", None),
         smsturbo_url=_text(connections, "smsturbo", "connections.smsturbo", None),
@@ -242,8 +254,11 @@ def to_mapping(config: Config, *, include_urls: bool = True) -> dict[str, Any]:
         urls = {k: strip_password(v) for k, v in pairs if v}
         if urls:
             data["connections"] = urls
-    for side, mapping in (("sage", config.sage), ("smsturbo", config.smsturbo)):
-        section: dict[str, Any] = {"table": mapping.table, "columns": dict(mapping.columns)}
+    defaults = (("sage", config.sage, schema.SAGE_COLUMNS), ("smsturbo", config.smsturbo, schema.SMSTURBO_COLUMNS))
+    for side, mapping, default_columns in defaults:
+        # a default column the mapping leaves out is written as "" so that loading does not bring it back
+        columns = {f: "" for f in default_columns if f not in mapping.columns} | dict(mapping.columns)
+        section: dict[str, Any] = {"table": mapping.table, "columns": columns}
         if mapping.schema:
             section["schema"] = mapping.schema
         data[side] = section
