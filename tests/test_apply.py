@@ -1,0 +1,228 @@
+"""Apply: one transaction on a real SQLite SMSTurbo file, with its record; conflicts change nothing."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import smsync_core
+from smsync_core.apply import ApplyResult, apply_plan, dry_run_result
+from smsync_core.audit import RunContext, verify
+from smsync_core.plan import Plan
+from smsync_core.workbench import Workbench
+from tests.support.data import client, customer, make_sage_db, make_smsturbo_db, sha256
+
+TRICKY = ["O'Brien \"Quotes\" & Sons", "x'; DROP TABLE Customer; --", "Café 🚀 Ünïcödé", "  padded  ",
+          "NUL\x00inside"]
+
+
+def open_pair(tmp_path: Path, clients: Sequence[dict[str, Any]], customers: Sequence[dict[str, Any]],
+              *, template: bool = True, config: dict[str, Any] | None = None) -> Workbench:
+    """A workbench on two fresh SQLite files in ``tmp_path``."""
+    sage = make_sage_db(tmp_path / "sage.db", clients)
+    target = make_smsturbo_db(tmp_path / "smsturbo.db", customers, template=template)
+    return smsync_core.connect(sage, target, config or {})
+
+
+def rows(path: Path, where: str = "") -> dict[str, dict[str, Any]]:
+    """SMSTurbo customers straight from sqlite3: CustomerID -> row."""
+    con = sqlite3.connect(path)
+    con.row_factory = sqlite3.Row
+    try:
+        found = con.execute(f'SELECT * FROM "Customer" {where}').fetchall()
+    finally:
+        con.close()
+    return {r["CustomerID"]: dict(r) for r in found}
+
+
+def runs(path: Path) -> list[dict[str, Any]]:
+    """The smsync_runs rows (empty when the table does not exist)."""
+    con = sqlite3.connect(path)
+    con.row_factory = sqlite3.Row
+    try:
+        return [dict(r) for r in con.execute("SELECT * FROM smsync_runs ORDER BY committed_at")]
+    except sqlite3.OperationalError:
+        return []
+    finally:
+        con.close()
+
+
+def apply(wb: Workbench, plan: Plan, reports: Path, **kwargs: Any) -> ApplyResult:
+    """Apply through the core API with a context built from the workbench."""
+    context = RunContext.create(str(wb.smsturbo_url), wb.sage_url, wb.config)
+    return apply_plan(plan, wb.smsturbo_engine, wb.config, context=context, reports_dir=reports, **kwargs)
+
+
+def manifest(record_dir: Path) -> dict[str, Any]:
+    """A record's manifest."""
+    data: dict[str, Any] = json.loads((record_dir / "manifest.json").read_text("utf-8"))
+    return data
+
+
+@pytest.fixture
+def story(tmp_path: Path) -> Workbench:
+    """Sage: two new eligible clients, one inactive, one with a bad ID, one that differs, one identical."""
+    clients = [
+        client("1001"), client("1002", name="Second"), client("JS-1", name="Julie Smith", status=6),
+        client("bad id"), client("2000", phone="555-NEW", city="New City", email="new@example.com"),
+        client("3000"),
+    ]
+    customers = [customer("2000"), customer("3000"), customer("9999", name="Only in SMSTurbo")]
+    return open_pair(tmp_path, clients, customers)
+
+
+def test_dry_run_changes_nothing(story: Workbench, tmp_path: Path) -> None:
+    before = sha256(tmp_path / "smsturbo.db")
+    plan = story.plan("all-eligible")
+    result = dry_run_result(plan)
+    assert result.outcome == "dry-run" and result.to_dict()["dry_run"] is True
+    assert set(result.inserted) == {"1001", "1002"}
+    assert sha256(tmp_path / "smsturbo.db") == before
+    assert not (tmp_path / "reports").exists()
+
+
+def test_all_eligible_inserts_exactly_the_eligible_clients(story: Workbench, tmp_path: Path) -> None:
+    result = apply(story, story.plan("all-eligible"), tmp_path / "reports")
+    assert result.outcome == "committed"
+    assert set(rows(tmp_path / "smsturbo.db")) == {"1001", "1002", "2000", "3000", "9999", "ZZDEFAULT"}
+    assert result.message().startswith("Import completed: 2 inserted, 0 updated; record in ")
+    assert manifest(result.record_dir or Path())["outcome"] == "committed"
+    assert [r["run_id"] for r in runs(tmp_path / "smsturbo.db")] == [result.run_id]
+
+
+def test_inactive_client_can_be_selected_by_id(story: Workbench, tmp_path: Path) -> None:
+    plan = story.plan(["JS-1", "bad id", "3000", "nope", "ZZDEFAULT"])
+    assert plan.insert_ids == ("JS-1",)
+    reasons = dict(zip(plan.skipped["customer_id"], plan.skipped["reason"], strict=True))
+    assert reasons["bad id"].startswith("error finding: id-invalid-chars")
+    assert reasons["3000"].startswith("already in SMSTurbo")
+    assert reasons["nope"].startswith("not in Sage 100")
+    assert "template" in reasons["ZZDEFAULT"]
+    result = apply(story, plan, tmp_path / "reports")
+    assert result.inserted == ("JS-1",)
+    assert rows(tmp_path / "smsturbo.db")["JS-1"]["CustomerName"] == "Julie Smith"
+
+
+def test_values_are_stored_verbatim(tmp_path: Path) -> None:
+    clients = [client(f"T{i}", name=value, contact=value) for i, value in enumerate(TRICKY)]
+    wb = open_pair(tmp_path, clients, [])
+    result = apply(wb, wb.plan([f"T{i}" for i in range(len(TRICKY))]), tmp_path / "reports")
+    assert result.outcome == "committed", result.error
+    stored = rows(tmp_path / "smsturbo.db")
+    for i, value in enumerate(TRICKY):
+        assert stored[f"T{i}"]["CustomerName"] == value
+        assert stored[f"T{i}"]["Contact"] == value
+    assert "ZZDEFAULT" in stored  # the table survived its name in a value
+
+
+def test_new_customers_copy_zzdefault(story: Workbench, tmp_path: Path) -> None:
+    apply(story, story.plan(["1001"]), tmp_path / "reports")
+    row = rows(tmp_path / "smsturbo.db")["1001"]
+    assert (row["Terms"], row["TaxCode"], row["CreditLimit"]) == ("NET30", "TX1", 5000)
+    assert row["CustomerName"] == "Client 1001"  # mapped fields come from Sage, not the template
+
+
+def test_database_defaults_apply_without_a_template(tmp_path: Path) -> None:
+    wb = open_pair(tmp_path, [client("1001")], [], template=False)
+    plan = wb.plan(["1001"])
+    assert "Terms" not in plan.inserts.columns
+    apply(wb, plan, tmp_path / "reports")
+    row = rows(tmp_path / "smsturbo.db")["1001"]
+    assert (row["Terms"], row["TaxCode"], row["CreditLimit"]) == ("COD", None, 0)
+
+
+def test_replace_groups_touch_only_their_fields(story: Workbench, tmp_path: Path) -> None:
+    plan = story.plan(["2000"], replace=("phones",))
+    assert list(plan.updates["field"]) == ["phone"]
+    result = apply(story, plan, tmp_path / "reports")
+    assert result.updated == ("2000",)
+    row = rows(tmp_path / "smsturbo.db")["2000"]
+    assert row["Phone"] == "555-NEW"
+    assert (row["City"], row["Email"]) == ("Springfield", "office@example.com")  # outside the groups
+
+
+def test_nothing_to_replace_is_skipped(story: Workbench) -> None:
+    plan = story.plan(["2000"], replace=("name",), missing_only=False)
+    assert plan.empty
+    assert plan.skipped["reason"].iloc[0].startswith("nothing to replace")
+
+
+def test_rerun_is_a_no_op(story: Workbench, tmp_path: Path) -> None:
+    plan = story.plan("all-eligible", replace=("phones", "address"))
+    first = apply(story, plan, tmp_path / "reports")
+    assert first.outcome == "committed" and first.updated == ("2000",)
+    after_first = sha256(tmp_path / "smsturbo.db")
+    again = apply(story, plan, tmp_path / "reports")
+    assert again.outcome == "nothing-to-do" and again.record_dir is None
+    story.refresh()
+    assert story.plan("all-eligible", replace=("phones", "address")).empty
+    assert sha256(tmp_path / "smsturbo.db") == after_first
+    assert len(runs(tmp_path / "smsturbo.db")) == 1
+
+
+def test_conflict_on_planned_insert_changes_nothing(story: Workbench, tmp_path: Path) -> None:
+    plan = story.plan("all-eligible")
+    con = sqlite3.connect(tmp_path / "smsturbo.db")
+    con.execute("INSERT INTO Customer (CustomerID, CustomerName) VALUES ('1002', 'Typed by hand')")
+    con.commit()
+    con.close()
+    story.smsturbo_engine.dispose()
+    before = rows(tmp_path / "smsturbo.db")
+    result = apply(story, plan, tmp_path / "reports")
+    assert result.outcome == "conflict" and not result.ok
+    assert list(result.conflicts["customer_id"]) == ["1002"]
+    assert rows(tmp_path / "smsturbo.db") == before
+    assert runs(tmp_path / "smsturbo.db") == []
+    assert manifest(result.record_dir or Path())["outcome"] == "conflict"
+
+
+def test_conflict_on_changed_before_value(story: Workbench, tmp_path: Path) -> None:
+    plan = story.plan(["2000"], replace=("phones",))
+    con = sqlite3.connect(tmp_path / "smsturbo.db")
+    con.execute("UPDATE Customer SET Phone = 'edited since' WHERE CustomerID = '2000'")
+    con.commit()
+    con.close()
+    before = sha256(tmp_path / "smsturbo.db")
+    result = apply(story, plan, tmp_path / "reports")
+    assert result.outcome == "conflict"
+    conflict = result.conflicts.iloc[0]
+    assert (conflict["field"], conflict["planned_before"], conflict["current"]) == (
+        "phone", "217-555-0100", "edited since")
+    assert rows(tmp_path / "smsturbo.db")["2000"]["Phone"] == "edited since"
+    assert runs(tmp_path / "smsturbo.db") == []
+    assert sha256(tmp_path / "smsturbo.db") == before or rows(tmp_path / "smsturbo.db")["2000"]["Phone"] \
+        == "edited since"
+
+
+def test_progress_is_reported(story: Workbench, tmp_path: Path) -> None:
+    seen: list[tuple[int, int]] = []
+    apply(story, story.plan("all-eligible"), tmp_path / "reports", progress=lambda d, t: seen.append((d, t)))
+    assert seen and seen[-1] == (2, 2)
+
+
+def test_canary_password_appears_in_no_record(story: Workbench, tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    canaries = ["CanaryPw1x", "CanaryOdbc2y", "CanaryEnv3z"]
+    monkeypatch.setenv("SMSYNC_SMSTURBO_PASSWORD", canaries[2])
+    config = story.config.replace(smsturbo_url=f"postgresql+psycopg://app:{canaries[0]}@db/turbo")
+    context = RunContext.create(
+        f"postgresql+psycopg://app:{canaries[0]}@db/turbo",
+        f"mssql+pyodbc:///?odbc_connect=DRIVER%3D%7BODBC%7D%3BUID%3Dsa%3BPWD%3D{canaries[1]}",
+        config,
+    )
+    reports = tmp_path / "reports"
+    plan = story.plan("all-eligible", replace=("phones",))
+    result = apply_plan(plan, story.smsturbo_engine, story.config, context=context, reports_dir=reports)
+    assert result.outcome == "committed"
+    assert context.target_user == "app" and "***" in context.target_url
+    texts = [p.read_bytes() for p in reports.rglob("*") if p.is_file()]
+    texts.append(json.dumps(runs(tmp_path / "smsturbo.db")).encode())
+    assert len(texts) >= 4
+    for canary in canaries:
+        assert not any(canary.encode() in t for t in texts), canary
+    assert verify([reports], engine=story.smsturbo_engine).ok
