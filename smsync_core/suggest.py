@@ -89,10 +89,10 @@ def _unpartnered(frame: pd.DataFrame, other: pd.DataFrame) -> pd.DataFrame:
 
 
 def _pairwise(scorer: Any, left: npt.NDArray[np.object_], right: npt.NDArray[np.object_]) -> _Array:
-    """Score aligned pairs with a RapidFuzz scorer, in parallel, as float64."""
+    """Score aligned pairs with a RapidFuzz scorer (one call for the whole batch), as float64."""
     if len(left) == 0:
         return np.empty(0)
-    scores = process.cpdist(list(left), list(right), scorer=scorer, workers=-1)
+    scores = process.cpdist(list(left), list(right), scorer=scorer)
     return np.asarray(scores, dtype=np.float64)
 
 

@@ -13,6 +13,8 @@ from typing import Final
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 #: Words that say nothing about which client a name is: legal forms, "and"/"&", articles.
 NAME_STOPWORDS: Final = frozenset(
@@ -126,8 +128,12 @@ def _tokens(text: pd.Series, mapping: Mapping[str, str], drop: frozenset[str]) -
 
 def _joined(tokens: pd.Series, size: int) -> npt.NDArray[np.object_]:
     """Join tokens back into one string per row ("" for rows without tokens)."""
-    joined = tokens.groupby(level=0, sort=True).agg(" ".join).reindex(range(size), fill_value="")
-    return joined.to_numpy(dtype=object)
+    rows = tokens.index.to_numpy(dtype=np.int64)
+    order = np.argsort(rows, kind="stable")
+    offsets = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=size))]).astype(np.int64)
+    values = pa.array(tokens.to_numpy(dtype=object)[order], type=pa.string())
+    lists = pa.ListArray.from_arrays(pa.array(offsets, type=pa.int32()), values)
+    return np.asarray(pc.binary_join(lists, " ").to_pylist(), dtype=object)
 
 
 def _phone(text: pd.Series) -> npt.NDArray[np.object_]:
@@ -143,9 +149,7 @@ def prepare(frame: pd.DataFrame) -> Prepared:
     size = len(frame)
     ids = _text(frame, "customer_id")
     id_upper = ids.str.upper()
-    id_norm = id_upper.str.replace(r"(?<![0-9])0+(?=[0-9])", "", regex=True).str.replace(
-        r"[^0-9A-Z]+", "", regex=True
-    )
+    id_norm = id_upper.str.replace(r"(?<![0-9])0+(?=[0-9])", "", regex=True).str.replace(r"[^0-9A-Z]+", "", regex=True)
     name_text = _text(frame, "name")
     name_tokens = _tokens(name_text, NAME_ABBREVIATIONS, NAME_STOPWORDS)
     name = _joined(name_tokens, size)
