@@ -204,3 +204,33 @@ def test_blocks_are_capped() -> None:
     i, j = candidate_pairs(prepare(frame), prepare(frame.assign(customer_id=frame["customer_id"] + "X")))
     assert len(i) < size * MAX_BLOCK
     assert set(zip(i, j, strict=True)) >= {(n, n) for n in range(size)}
+
+
+def test_json_shape_and_worklist(result: pd.DataFrame, frames: tuple[pd.DataFrame, pd.DataFrame]) -> None:
+    import json
+
+    from smsync_core.errors import UsageError
+    from smsync_core.suggest_report import ENTER, RENAME, WORKLIST_COLUMNS, choose_pair, side_by_side, to_dict, worklist
+
+    sage, smsturbo = frames
+    shaped = json.loads(json.dumps(to_dict(result)))
+    assert len(shaped["suggestions"]) == len(result)
+    first = shaped["suggestions"][0]
+    assert {"smsturbo_id", "sage_id", "score", "reasons"} <= set(first)
+    assert isinstance(first["reasons"], list) and isinstance(first["score"], float)
+
+    only = smsturbo[~smsturbo["customer_id"].isin(sage["customer_id"])]
+    work = worklist(result, sage, only)
+    assert list(work.columns) == list(WORKLIST_COLUMNS)
+    assert sorted(work["smsturbo_id"]) == sorted(only["customer_id"])
+    row = work[work["smsturbo_id"] == "0001005"].iloc[0]
+    assert (row["sage_id"], row["action"]) == ("1005", RENAME)
+    assert (work.loc[work["sage_id"].isna(), "action"] == ENTER).all()
+
+    assert choose_pair("", result) == ("0001005", "1005") or choose_pair("", result)[0] in set(work["smsturbo_id"])
+    assert choose_pair("ACMEPAVING=1001", result) == ("ACMEPAVING", "1001")
+    with pytest.raises(UsageError):
+        choose_pair("ACMEPAVING", result)
+    table = side_by_side(sage, smsturbo, "0001005", "1005")
+    assert not table.loc["customer_id", "same"]
+    assert table.loc["name", "smsturbo"] == "Julie Smith"

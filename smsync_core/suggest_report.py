@@ -1,0 +1,153 @@
+"""Views of match suggestions for people: overview counts, a side-by-side comparison, the ID worklist, JSON.
+
+smsync never renames a customer ID. The worklist is for the people who fix IDs by hand; what it proposes
+follows the source document: an SMSTurbo Customer ID must equal the Sage Client Number exactly, and a Sage
+client whose number has invalid characters is made inactive and set up again under a valid number.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Final
+
+import pandas as pd
+
+from smsync_core.errors import UsageError
+from smsync_core.reconcile import Reconciliation
+from smsync_core.schema import COMPARED_FIELDS, ID_MAX_LENGTH, ID_PATTERN
+
+#: Columns of the ID worklist, in order.
+WORKLIST_COLUMNS: Final = (
+    "smsturbo_id",
+    "smsturbo_name",
+    "sage_id",
+    "sage_name",
+    "score",
+    "reasons",
+    "other_candidates",
+    "action",
+)
+
+RENAME: Final = "If this is the same client, change the SMSTurbo Customer ID to the Sage Client Number by hand."
+FIX_SAGE: Final = (
+    "If this is the same client, the Sage Client Number has invalid characters: make it inactive in Sage 100 "
+    "and set the client up again under a valid number (A-Z, 0-9, dash, underscore, at most 15)."
+)
+ENTER: Final = "No likely match: enter this customer in Sage 100 by hand."
+
+
+def overview_counts(rec: Reconciliation) -> pd.Series:
+    """Number of customers matched, different, Sage-only and SMSTurbo-only (run ``reconcile`` in all mode)."""
+    return pd.Series(
+        {
+            "matched": len(rec.matched),
+            "different": len(rec.different),
+            "sage-only": len(rec.sage_only),
+            "smsturbo-only": len(rec.smsturbo_only),
+        },
+        name="customers",
+    )
+
+
+def best(suggestions: pd.DataFrame, direction: str = "smsturbo->sage") -> pd.DataFrame:
+    """The rank-1 suggestion of every unpartnered customer in ``direction``, best score first."""
+    top = suggestions[(suggestions["direction"] == direction) & (suggestions["rank"] == 1)]
+    return top.sort_values(["score", "smsturbo_id", "sage_id"], ascending=[False, True, True]).reset_index(drop=True)
+
+
+def choose_pair(pair: str, suggestions: pd.DataFrame) -> tuple[str, str]:
+    """Parse ``"SMSTURBO_ID=SAGE_ID"``; an empty string picks the best suggestion."""
+    if pair.strip():
+        smsturbo_id, sep, sage_id = pair.partition("=")
+        if not sep or not smsturbo_id or not sage_id:
+            raise UsageError(f"The pair {pair!r} is not SMSTURBO_ID=SAGE_ID; write it like ACMEPAVING=1001.")
+        return smsturbo_id, sage_id
+    top = best(suggestions)
+    if top.empty:
+        raise UsageError("There is no suggestion to compare; give a pair as SMSTURBO_ID=SAGE_ID.")
+    return str(top["smsturbo_id"].iloc[0]), str(top["sage_id"].iloc[0])
+
+
+def _record(frame: pd.DataFrame, customer_id: str, side: str) -> pd.Series:
+    rows = frame[frame["customer_id"] == customer_id]
+    if rows.empty:
+        raise UsageError(f"There is no {side} customer with ID {customer_id!r}; check the pair parameter.")
+    return rows.iloc[0]
+
+
+def side_by_side(sage: pd.DataFrame, smsturbo: pd.DataFrame, smsturbo_id: str, sage_id: str) -> pd.DataFrame:
+    """Every compared field of one SMSTurbo customer beside one Sage client, with ``same`` per field.
+
+    ``same`` uses the reconciliation's comparison (missing = "", surrounding whitespace ignored, exact).
+    """
+    left, right = _record(smsturbo, smsturbo_id, "SMSTurbo"), _record(sage, sage_id, "Sage")
+    fields = ["customer_id", *COMPARED_FIELDS]
+    values = {
+        "smsturbo": [left.get(f, pd.NA) for f in fields],
+        "sage": [right.get(f, pd.NA) for f in fields],
+    }
+    frame = pd.DataFrame(values, index=pd.Index(fields, name="field")).astype("string")
+    frame["same"] = frame["smsturbo"].fillna("").str.strip() == frame["sage"].fillna("").str.strip()
+    return frame
+
+
+def worklist(suggestions: pd.DataFrame, sage: pd.DataFrame, smsturbo_only: pd.DataFrame) -> pd.DataFrame:
+    """One row per SMSTurbo-only customer: its best Sage candidate, why, the others, and what to do by hand."""
+    to_sage = suggestions[suggestions["direction"] == "smsturbo->sage"]
+    first = to_sage[to_sage["rank"] == 1].set_index("smsturbo_id")
+    others = (
+        to_sage[to_sage["rank"] > 1]
+        .assign(text=lambda f: f["sage_id"] + " (" + f["score"].astype(str) + ")")
+        .groupby("smsturbo_id")["text"]
+        .agg(", ".join)
+    )
+    names = sage.drop_duplicates("customer_id").set_index("customer_id")["name"]
+    ids = smsturbo_only["customer_id"].astype("string").reset_index(drop=True)
+    sage_id = ids.map(first["sage_id"]).astype("string")
+    valid = sage_id.str.fullmatch(ID_PATTERN).fillna(False) & (sage_id.str.len() <= ID_MAX_LENGTH).fillna(False)
+    action = pd.Series(ENTER, index=ids.index).where(sage_id.isna(), pd.Series(FIX_SAGE, index=ids.index))
+    action = action.where(~valid.astype(bool), RENAME)
+    frame = pd.DataFrame(
+        {
+            "smsturbo_id": ids,
+            "smsturbo_name": smsturbo_only["name"].astype("string").reset_index(drop=True),
+            "sage_id": sage_id,
+            "sage_name": sage_id.map(names).astype("string"),
+            "score": ids.map(first["score"]).astype("float64"),
+            "reasons": ids.map(first["reasons"].map("; ".join)).astype("string"),
+            "other_candidates": ids.map(others).astype("string"),
+            "action": action.astype("string"),
+        }
+    )
+    return frame.sort_values(["score", "smsturbo_id"], ascending=[False, True], na_position="last").reset_index(
+        drop=True
+    )[list(WORKLIST_COLUMNS)]
+
+
+def write_worklist(frame: pd.DataFrame, suggestions: pd.DataFrame, path: str | Path) -> Path:
+    """Write the worklist (sheet ``worklist``) and every suggestion (sheet ``suggestions``) to an Excel file."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    flat = suggestions.assign(reasons=suggestions["reasons"].map("; ".join))
+    with pd.ExcelWriter(target, engine="openpyxl") as excel:
+        frame.to_excel(excel, sheet_name="worklist", index=False)
+        flat.to_excel(excel, sheet_name="suggestions", index=False)
+    return target
+
+
+def to_dict(suggestions: pd.DataFrame) -> dict[str, list[dict[str, Any]]]:
+    """The ``suggest`` JSON shape: ``{"suggestions": [{smsturbo_id, sage_id, score, reasons, direction, rank}]}``."""
+    columns = [suggestions[c].tolist() for c in ("smsturbo_id", "sage_id", "score", "reasons", "direction", "rank")]
+    return {
+        "suggestions": [
+            {
+                "smsturbo_id": str(smsturbo_id),
+                "sage_id": str(sage_id),
+                "score": float(score),
+                "reasons": list(reasons),
+                "direction": str(direction),
+                "rank": int(rank),
+            }
+            for smsturbo_id, sage_id, score, reasons, direction, rank in zip(*columns, strict=True)
+        ]
+    }
