@@ -1,0 +1,96 @@
+"""The investigate-IDs notebook, executed with papermill against the SQLite demo databases."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import pandas as pd
+import papermill
+import pytest
+
+import smsync_core
+from smsync_core.demo import DemoPaths, build_demo
+from smsync_core.suggest import suggest
+from smsync_core.suggest_report import WORKLIST_COLUMNS
+
+NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "investigate_ids.ipynb"
+
+pytestmark = pytest.mark.notebook
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> DemoPaths:
+    return build_demo(tmp_path_factory.mktemp("demo"), clients=300)
+
+
+def _read(path: Path) -> Any:
+    return nbformat.read(path, as_version=4)  # type: ignore[no-untyped-call]
+
+
+def _run(demo: DemoPaths, tmp_path: Path, **parameters: object) -> Path:
+    output = tmp_path / "investigate_ids.out.ipynb"
+    papermill.execute_notebook(
+        str(NOTEBOOK),
+        str(output),
+        parameters={
+            "sage_url": demo.sage_url,
+            "smsturbo_url": demo.smsturbo_url,
+            "worklist_path": str(tmp_path / "worklist.xlsx"),
+            **parameters,
+        },
+        kernel_name="python3",
+        cwd=str(tmp_path),
+        progress_bar=False,
+    )
+    return output
+
+
+def test_parameters_cell_is_tagged() -> None:
+    cells = _read(NOTEBOOK).cells
+    tagged = [c for c in cells if "parameters" in c.metadata.get("tags", [])]
+    assert len(tagged) == 1
+    for name in ("sage_url", "smsturbo_url", "threshold", "pair", "worklist_path"):
+        assert f"{name} =" in tagged[0].source
+
+
+def test_notebook_runs_and_writes_the_worklist(demo: DemoPaths, tmp_path: Path) -> None:
+    output = _run(demo, tmp_path)
+    executed = _read(output)
+    errors = [o for c in executed.cells if c.cell_type == "code" for o in c.get("outputs", [])
+              if o.get("output_type") == "error"]  # fmt: skip
+    assert not errors
+    assert any(o.get("output_type") == "display_data" and "image/png" in o.get("data", {})
+               for c in executed.cells for o in c.get("outputs", []))  # fmt: skip
+    assert "never renames customer IDs" in executed.cells[0].source
+
+    wb = smsync_core.connect(demo.sage_url, demo.smsturbo_url)
+    smsturbo_only = wb.reconcile(missing_only=False).smsturbo_only
+    expected = suggest(wb.sage_clients(), wb.smsturbo_customers())
+    best = expected[(expected["direction"] == "smsturbo->sage") & (expected["rank"] == 1)]
+
+    work = pd.read_excel(tmp_path / "worklist.xlsx", sheet_name="worklist", dtype=str, keep_default_na=False)
+    assert list(work.columns) == list(WORKLIST_COLUMNS)
+    assert sorted(work["smsturbo_id"]) == sorted(smsturbo_only["customer_id"].astype(str))
+    assert len(best) > 0
+    found = dict(zip(work["smsturbo_id"], work["sage_id"], strict=True))
+    assert {k: v for k, v in found.items() if v} == dict(zip(best["smsturbo_id"], best["sage_id"], strict=True))
+    assert (work["action"] != "").all()
+    sheet = pd.read_excel(tmp_path / "worklist.xlsx", sheet_name="suggestions")
+    assert len(sheet) == len(expected)
+
+
+def test_chosen_pair_is_shown_side_by_side(demo: DemoPaths, tmp_path: Path) -> None:
+    wb = smsync_core.connect(demo.sage_url, demo.smsturbo_url)
+    suggestions = wb.suggest()
+    last = suggestions[suggestions["direction"] == "smsturbo->sage"].iloc[-1]
+    chosen = f"{last['smsturbo_id']}={last['sage_id']}"
+    executed = _read(_run(demo, tmp_path, pair=chosen, threshold=0.0))
+    text = "".join(o.get("text", "") for c in executed.cells for o in c.get("outputs", []))
+    assert f"SMSTurbo {last['smsturbo_id']}  beside  Sage {last['sage_id']}" in text
+
+
+def test_malformed_pair_fails_with_a_clear_message(demo: DemoPaths, tmp_path: Path) -> None:
+    with pytest.raises(papermill.PapermillExecutionError, match="SMSTURBO_ID=SAGE_ID"):
+        _run(demo, tmp_path, pair="ACMEPAVING")
