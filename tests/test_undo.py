@@ -1,0 +1,125 @@
+"""Undo: restores the exact prior state, leaves later edits alone, and is itself a recorded run."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from smsync_core.apply import ApplyResult
+from smsync_core.audit import RunContext, verify
+from smsync_core.errors import UsageError
+from smsync_core.undo import undo_run
+from smsync_core.workbench import Workbench
+from tests.support.data import client, customer
+from tests.test_apply import TRICKY, apply, manifest, open_pair, rows, runs
+
+
+def undo(wb: Workbench, run_id: str, reports: Path) -> ApplyResult:
+    """Undo through the core API."""
+    context = RunContext.create(str(wb.smsturbo_url), None, wb.config)
+    return undo_run(run_id, wb.smsturbo_engine, wb.config, context=context, reports_dir=reports)
+
+
+def execute(path: Path, sql: str, *params: Any) -> None:
+    """Edit SMSTurbo by hand, as someone else would."""
+    con = sqlite3.connect(path)
+    con.execute(sql, params)
+    con.commit()
+    con.close()
+
+
+@pytest.fixture
+def synced(tmp_path: Path) -> tuple[Workbench, Path, ApplyResult, dict[str, dict[str, Any]]]:
+    """Two inserted and two updated customers, with the table as it was before the sync."""
+    clients = [client("N1", name=TRICKY[1]), client("N2", name=TRICKY[2]),
+               client("U1", phone="111", city="Newtown"), client("U2", phone="222", email=TRICKY[4])]
+    wb = open_pair(tmp_path, clients, [customer("U1", phone=None), customer("U2", email=" spaced ")])
+    before = rows(tmp_path / "smsturbo.db")
+    result = apply(wb, wb.plan("all-eligible", replace=("phones", "email")), tmp_path / "reports")
+    assert result.outcome == "committed" and set(result.updated) == {"U1", "U2"}
+    return wb, tmp_path / "reports", result, before
+
+
+def test_undo_restores_the_exact_prior_state(synced: tuple[Workbench, Path, ApplyResult,
+                                                          dict[str, dict[str, Any]]]) -> None:
+    wb, reports, result, before = synced
+    path = Path(str(wb.smsturbo_engine.url.database))
+    assert rows(path) != before
+    undone = undo(wb, result.run_id, reports)
+    assert undone.outcome == "committed" and undone.kind == "undo"
+    assert set(undone.deleted) == {"N1", "N2"} and set(undone.updated) == {"U1", "U2"}
+    assert rows(path) == before  # NULL stays NULL, " spaced " keeps its spaces
+    assert undone.message().startswith("Undo completed: 2 removed, 2 restored")
+
+
+def test_undo_is_a_run_with_its_own_record(synced: tuple[Workbench, Path, ApplyResult,
+                                                        dict[str, dict[str, Any]]]) -> None:
+    wb, reports, result, _before = synced
+    undone = undo(wb, result.run_id, reports)
+    m = manifest(undone.record_dir or Path())
+    assert (m["kind"], m["undoes"], m["outcome"], m["sequence"]) == ("undo", result.run_id, "committed", 2)
+    path = Path(str(wb.smsturbo_engine.url.database))
+    assert [r["undoes"] for r in runs(path)] == [None, result.run_id]
+    assert verify([reports], engine=wb.smsturbo_engine).ok
+
+
+def test_undo_leaves_later_edits_alone(synced: tuple[Workbench, Path, ApplyResult,
+                                                    dict[str, dict[str, Any]]]) -> None:
+    wb, reports, result, before = synced
+    path = Path(str(wb.smsturbo_engine.url.database))
+    execute(path, "UPDATE Customer SET Contact = 'Edited later' WHERE CustomerID = 'N1'")
+    execute(path, "UPDATE Customer SET Phone = 'Edited later' WHERE CustomerID = 'U1'")
+    undone = undo(wb, result.run_id, reports)
+    assert undone.outcome == "committed"
+    assert undone.deleted == ("N2",) and undone.updated == ("U2",)
+    left = {(r.customer_id, r.field, r.current) for r in undone.conflicts.itertuples()}
+    assert left == {("N1", "contact", "Edited later"), ("U1", "phone", "Edited later")}
+    now = rows(path)
+    assert now["N1"]["Contact"] == "Edited later" and now["U1"]["Phone"] == "Edited later"
+    assert "N2" not in now and now["U2"] == before["U2"]
+    assert "2 later edits left alone" in undone.message()
+
+
+def test_undo_twice_is_a_no_op_and_undo_of_undo_redoes(synced: tuple[Workbench, Path, ApplyResult,
+                                                                     dict[str, dict[str, Any]]]) -> None:
+    wb, reports, result, _before = synced
+    path = Path(str(wb.smsturbo_engine.url.database))
+    after_sync = rows(path)
+    first = undo(wb, result.run_id, reports)
+    assert undo(wb, result.run_id, reports).outcome == "nothing-to-do"
+    redo = undo(wb, first.run_id, reports)
+    assert redo.outcome == "committed" and set(redo.inserted) == {"N1", "N2"}
+    assert rows(path) == after_sync
+
+
+def test_undo_when_everything_changed_is_a_conflict(synced: tuple[Workbench, Path, ApplyResult,
+                                                                  dict[str, dict[str, Any]]]) -> None:
+    wb, reports, result, _before = synced
+    path = Path(str(wb.smsturbo_engine.url.database))
+    execute(path, "UPDATE Customer SET Contact = 'Mine now', Phone = 'Mine', Email = 'Mine' "
+                  "WHERE CustomerID <> 'ZZDEFAULT'")
+    edited = rows(path)
+    undone = undo(wb, result.run_id, reports)
+    assert undone.outcome == "conflict" and not undone.ok
+    assert rows(path) == edited
+    assert manifest(undone.record_dir or Path())["outcome"] == "conflict"
+    assert "Nothing was undone" in undone.message()
+
+
+def test_unknown_and_uncommitted_runs_cannot_be_undone(synced: tuple[Workbench, Path, ApplyResult,
+                                                                   dict[str, dict[str, Any]]]) -> None:
+    wb, reports, _result, _before = synced
+    with pytest.raises(UsageError, match="no committed run"):
+        undo(wb, "20000101T000000Z-none", reports)
+    path = Path(str(wb.smsturbo_engine.url.database))
+    execute(path, "UPDATE Customer SET Phone = 'x' WHERE CustomerID = 'U1'")
+    wb.refresh()
+    plan = wb.plan(["U1"], replace=("phones",))
+    execute(path, "UPDATE Customer SET Phone = 'y' WHERE CustomerID = 'U1'")
+    conflict = apply(wb, plan, reports)
+    assert conflict.outcome == "conflict"
+    with pytest.raises(UsageError, match="ended as conflict"):
+        undo(wb, conflict.run_id, reports)
