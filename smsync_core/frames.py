@@ -9,6 +9,7 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -91,3 +92,14 @@ def rows_to_columns(batches: Iterable[Sequence[Sequence[Any]]], kinds: Sequence[
 def empty_text() -> pd.Series:
     """An empty text column."""
     return pd.Series([], dtype=TEXT)
+
+
+def text_from_codes(
+    codes: np.ndarray, labels: Sequence[str], *, missing: str | None = None
+) -> pd.arrays.ArrowStringArray:
+    """A text column from integer codes into ``labels`` (code -1 becomes ``missing``), built in Arrow."""
+    dictionary = pa.array([*labels, missing], type=pa.string())
+    indices = np.where(codes < 0, len(labels), codes).astype("int32")
+    decoded = pa.DictionaryArray.from_arrays(pa.array(indices), dictionary).dictionary_decode()
+    column: pd.arrays.ArrowStringArray = pd.array(decoded, dtype=TEXT)
+    return column

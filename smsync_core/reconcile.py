@@ -12,6 +12,8 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from smsync_core import schema
 from smsync_core.config import Config
@@ -174,8 +176,8 @@ def reconcile(
     target = smsturbo.drop_duplicates("customer_id", keep="first").reset_index(drop=True)
     sage_ids = sage["customer_id"].astype(TEXT)
     target_ids = target["customer_id"].astype(TEXT)
-    in_target = sage_ids.isin(target_ids.dropna().unique()).fillna(False).astype(bool).to_numpy()
-    in_sage = target_ids.isin(sage_ids.dropna().unique()).fillna(False).astype(bool).to_numpy()
+    in_target = is_in(sage_ids, target_ids)
+    in_sage = is_in(target_ids, sage_ids)
 
     sage_only = _sorted(sage_full.loc[~in_target])
     smsturbo_only = _sorted(target.loc[~in_sage])
@@ -184,7 +186,7 @@ def reconcile(
         {name: pd.Series([], dtype=TEXT) for name in ("customer_id", "field", "sage", "smsturbo")}
     )
     if missing_only:
-        matched = pd.DataFrame({"customer_id": pd.array(sorted(both["customer_id"].unique()), dtype=TEXT)})
+        matched = pd.DataFrame({"customer_id": both["customer_id"].drop_duplicates().sort_values().array})
         different = both.iloc[0:0].assign(fields=pd.Series([], dtype=object))
         return Reconciliation(
             "missing-only",
@@ -200,11 +202,11 @@ def reconcile(
     compared = [f for f in schema.COMPARED_FIELDS if f in target.columns]
     merged = both.merge(target[["customer_id", *compared]], on="customer_id", how="left", suffixes=("", "__t"))
     long_parts = []
-    any_diff = np.zeros(len(merged), dtype=bool)
-    for name in compared:
+    field_mask = np.zeros(len(merged), dtype="int64")  # bit i set: compared field i differs on this row
+    for bit, name in enumerate(compared):
         ours, theirs = normalised(merged[name]), normalised(merged[f"{name}__t"])
         differs = (ours != theirs).to_numpy(dtype=bool)
-        any_diff |= differs
+        field_mask |= differs.astype("int64") << bit
         long_parts.append(
             pd.DataFrame(
                 {
@@ -212,39 +214,46 @@ def reconcile(
                     "field": name,
                     "sage": ours.array[differs],
                     "smsturbo": theirs.array[differs],
-                    "_order": np.flatnonzero(differs),
+                    "_row": np.flatnonzero(differs),
+                    "_rank": bit,
                 }
             )
         )
-    differences = pd.concat(long_parts, ignore_index=True) if long_parts else empty_diffs.assign(_order=0)
-    differences = differences.sort_values(["customer_id", "_order"], kind="stable")
-    differences = differences.drop_duplicates(["customer_id", "field"]).drop(columns="_order")
-    field_rank = {f: i for i, f in enumerate(schema.COMPARED_FIELDS)}
+    differences = pd.concat(long_parts, ignore_index=True) if long_parts else empty_diffs.assign(_row=0, _rank=0)
     differences = (
-        differences.assign(_rank=differences["field"].map(field_rank))
+        differences.sort_values(["customer_id", "_row"], kind="stable")
+        .drop_duplicates(["customer_id", "field"])  # duplicated Sage IDs: the first row's values
         .sort_values(["customer_id", "_rank"], kind="stable")
-        .drop(columns="_rank")
+        .drop(columns=["_row", "_rank"])
         .reset_index(drop=True)
     )
     for name in differences.columns:
         differences[name] = differences[name].astype(TEXT)
-    fields_by_id = (
-        pd.Series(
-            differences["field"].to_numpy(dtype=object),
-            index=differences["customer_id"].to_numpy(dtype=object),
-        )
-        .groupby(level=0, sort=False)
-        .agg(tuple)
-    )
 
-    differing_rows = merged.loc[any_diff, list(sage_full.columns)]
+    # one mask per ID (union over duplicated Sage rows), turned into field-name tuples per distinct mask
+    id_codes, _ = pd.factorize(merged["customer_id"])
+    id_mask = np.zeros(id_codes.max() + 1 if len(id_codes) else 0, dtype="int64")
+    np.bitwise_or.at(id_mask, id_codes, field_mask)
+    any_diff = field_mask != 0
+    differing_rows = merged.loc[any_diff, list(sage_full.columns)].assign(_mask=id_mask[id_codes[any_diff]])
     different = _sorted(differing_rows.drop_duplicates("customer_id", keep="first"))
-    different = different.assign(fields=different["customer_id"].map(fields_by_id).to_numpy(dtype=object))
-    differing_ids = set(different["customer_id"])
-    matched_ids = sorted(set(both["customer_id"].unique()) - differing_ids)
-    matched = pd.DataFrame({"customer_id": pd.array(matched_ids, dtype=TEXT)})
-    theirs = pd.DataFrame(target.set_index("customer_id").loc[different["customer_id"].to_numpy()].reset_index())
-    return Reconciliation("all", smsturbo_only, sage_only, different, theirs, differences, matched, findings)
+    mask_codes, masks = pd.factorize(different.pop("_mask"))
+    lookup = np.empty(len(masks), dtype=object)
+    lookup[:] = [tuple(f for bit, f in enumerate(compared) if int(m) >> bit & 1) for m in masks]
+    different = pd.DataFrame(
+        different.assign(fields=lookup[mask_codes] if len(mask_codes) else np.empty(0, dtype=object))
+    )
+    matched_ids = both["customer_id"].drop_duplicates()
+    matched_ids = matched_ids[~is_in(matched_ids, different["customer_id"])].sort_values()
+    matched = pd.DataFrame({"customer_id": matched_ids.array})
+    target_side = target.set_index("customer_id").loc[different["customer_id"].to_numpy()].reset_index()
+    return Reconciliation("all", smsturbo_only, sage_only, different, target_side, differences, matched, findings)
+
+
+def is_in(values: pd.Series, candidates: pd.Series) -> np.ndarray:
+    """Exact, case-sensitive membership of each value among the candidates (NULL is never a member)."""
+    found = pc.is_in(pa.array(values.array), value_set=pa.array(candidates.dropna().array), skip_nulls=True)
+    return np.asarray(pc.fill_null(found, False), dtype=bool)
 
 
 def _sorted(frame: pd.DataFrame) -> pd.DataFrame:

@@ -6,14 +6,14 @@ ineligible for import; warnings do not, but inactive clients start unchecked. Ru
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import numpy as np
 import pandas as pd
 
 from smsync_core import schema
 from smsync_core.config import Config
-from smsync_core.frames import TEXT
+from smsync_core.frames import TEXT, text_from_codes
 
 FINDING_COLUMNS = ("row", "customer_id", "rule", "severity", "field", "message")
 
@@ -32,11 +32,15 @@ def _quoted(ids: pd.Series) -> pd.Series:
     return "'" + ids.fillna("") + "'"
 
 
+Message = Callable[[pd.DataFrame], "pd.Series | str"]
+
+
 def _findings(
-    sage: pd.DataFrame, mask: pd.Series, rule: str, message: pd.Series | str, field: str | None = None
+    sage: pd.DataFrame, mask: pd.Series | np.ndarray, rule: str, message: Message | str, field: str | None = None
 ) -> pd.DataFrame:
-    picked = sage.loc[mask.to_numpy(dtype=bool)]
-    text = message[mask.to_numpy(dtype=bool)] if isinstance(message, pd.Series) else message
+    """The findings of one rule; the message is built only for the rows the rule picked."""
+    picked = sage.loc[np.asarray(mask, dtype=bool)]
+    text = message(picked) if callable(message) else message
     return pd.DataFrame(
         {
             "row": picked["row"].to_numpy(),
@@ -49,6 +53,14 @@ def _findings(
     )
 
 
+def _too_long_message(field_name: str, limit: int) -> Message:
+    def message(rows: pd.DataFrame) -> pd.Series:
+        lengths = rows[field_name].str.len().astype(str)
+        return f"{field_name} is " + lengths + f" characters, longer than SMSTurbo's {limit}; shorten it in Sage 100."
+
+    return message
+
+
 def inactive_mask(sage: pd.DataFrame, config: Config) -> pd.Series:
     """Clients whose status is in the configured inactive set, or whose ``inactv`` flag is set."""
     status = sage["status"].astype("Int64")
@@ -58,11 +70,10 @@ def inactive_mask(sage: pd.DataFrame, config: Config) -> pd.Series:
 
 def status_ref(status: pd.Series, config: Config) -> pd.Series:
     """The "Client Status Ref" column: ``6 - Do Not Accept Contract Again``; the number alone when unnamed."""
-    numbers = status.astype("Int64")
-    text = numbers.astype(TEXT)
-    names = numbers.map(dict(config.status_names)).astype(TEXT)
-    ref = (text + " - " + names).fillna(text)
-    return ref.fillna("").astype(TEXT)
+    codes, uniques = pd.factorize(status.astype("Int64"))
+    names = dict(config.status_names)
+    labels = [f"{v} - {names[int(v)]}" if int(v) in names else str(int(v)) for v in uniques]
+    return pd.Series(text_from_codes(codes, labels, missing=""), index=status.index)
 
 
 def check(sage: pd.DataFrame, config: Config, lengths: Mapping[str, int | None] | None = None) -> pd.DataFrame:
@@ -78,110 +89,102 @@ def check(sage: pd.DataFrame, config: Config, lengths: Mapping[str, int | None] 
     ids = sage["customer_id"].astype(TEXT)
     parts: list[pd.DataFrame] = []
 
-    empty = blank(ids)
+    empty = blank(ids).to_numpy(dtype=bool)
     parts.append(
         _findings(sage, empty, "id-empty", "Client has no Client Number; give it a valid Client Number in Sage 100.")
     )
     present = ~empty
-    id_length = ids.str.len().fillna(0).astype("int64")
+    id_length = ids.str.len().fillna(0).to_numpy(dtype="int64")
     too_long = present & (id_length > schema.ID_MAX_LENGTH)
     parts.append(
         _findings(
             sage,
             too_long,
             "id-too-long",
-            "Client Number "
-            + _quoted(ids)
-            + " has "
-            + id_length.astype(str)
-            + f" characters, more than SMSTurbo's {schema.ID_MAX_LENGTH}; "
-            + _NEW_CLIENT_ADVICE
-            + ".",
+            lambda rows: (
+                "Client Number "
+                + _quoted(rows["customer_id"])
+                + " has "
+                + rows["customer_id"].str.len().astype(str)
+                + f" characters, more than SMSTurbo's {schema.ID_MAX_LENGTH}; "
+                + _NEW_CLIENT_ADVICE
+                + "."
+            ),
         )
     )
-    valid_chars = ids.str.fullmatch(schema.ID_PATTERN).fillna(False).astype(bool)
+    valid_chars = ids.str.fullmatch(schema.ID_PATTERN).fillna(False).to_numpy(dtype=bool)
     invalid = present & ~valid_chars
-    offending = ids.where(invalid, "").fillna("").str.replace(r"[A-Z0-9_-]", "", regex=True)
-    shown = offending.map(_describe_chars, na_action="ignore") if invalid.any() else offending
     parts.append(
         _findings(
             sage,
             invalid,
             "id-invalid-chars",
-            "Client Number "
-            + _quoted(ids)
-            + " contains "
-            + shown.fillna("")
-            + " which SMSTurbo does not allow; "
-            + _NEW_CLIENT_ADVICE
-            + ".",
+            lambda rows: (
+                "Client Number "
+                + _quoted(rows["customer_id"])
+                + " contains "
+                + rows["customer_id"].str.replace(r"[A-Z0-9_-]", "", regex=True).map(_describe_chars).astype(str)
+                + " which SMSTurbo does not allow; "
+                + _NEW_CLIENT_ADVICE
+                + "."
+            ),
         )
     )
-    dup_count = ids.where(present).map(ids[present].value_counts()).fillna(0).astype("int64")
+    codes, _ = pd.factorize(ids.where(present))
+    counts = np.bincount(codes[codes >= 0], minlength=1)
+    dup_count = np.where(codes >= 0, counts[np.maximum(codes, 0)], 0)
     duplicate = present & (dup_count > 1)
     parts.append(
         _findings(
             sage,
             duplicate,
             "id-duplicate",
-            "Client Number "
-            + _quoted(ids)
-            + " is used by "
-            + dup_count.astype(str)
-            + " clients in Sage 100; give each client its own Client Number.",
+            lambda rows: (
+                "Client Number "
+                + _quoted(rows["customer_id"])
+                + " is used by "
+                + pd.Series(dup_count[duplicate], index=rows.index).astype(str)
+                + " clients in Sage 100; give each client its own Client Number."
+            ),
         )
     )
     for field_name, limit in sorted((lengths or {}).items()):
         if limit is None or field_name not in sage.columns or field_name == "customer_id":
             continue
-        length = sage[field_name].astype(TEXT).str.len().fillna(0).astype("int64")
-        over = length > limit
+        length = sage[field_name].astype(TEXT).str.len().fillna(0).to_numpy(dtype="int64")
         parts.append(
             _findings(
                 sage,
-                over,
+                length > limit,
                 "field-too-long",
-                f"{field_name} is "
-                + length.astype(str)
-                + f" characters, longer than SMSTurbo's {limit}; shorten it in Sage 100.",
+                _too_long_message(field_name, limit),
                 field=field_name,
             )
         )
 
-    inactive = inactive_mask(sage, config)
-    ref = status_ref(sage["status"], config)
-    by_status = sage["status"].astype("Int64").isin(sorted(config.inactive_statuses)).fillna(False).astype(bool)
-    reason = ("status " + ref).where(by_status, "the Inactive flag").fillna("the Inactive flag")
+    inactive = inactive_mask(sage, config).to_numpy(dtype=bool)
+
+    def inactive_message(rows: pd.DataFrame) -> pd.Series:
+        ref = status_ref(rows["status"], config)
+        reason = ("status " + ref).where(ref != "", "the Inactive flag")
+        return "Client is inactive (" + reason + "); it starts unchecked so it is not brought over to SMSTurbo."
+
+    parts.append(_findings(sage, inactive, "inactive", inactive_message))
     parts.append(
-        _findings(
-            sage,
-            inactive,
-            "inactive",
-            "Client is inactive (" + reason + "); it starts unchecked so it is not brought over to SMSTurbo.",
-        )
-    )
-    parts.append(
-        _findings(
-            sage,
-            blank(sage["name"]),
-            "missing-name",
-            "Client has no name; enter the client name in Sage 100.",
-        )
+        _findings(sage, blank(sage["name"]), "missing-name", "Client has no name; enter the client name in Sage 100.")
     )
     address_fields = ("address1", "city", "state", "postal_code")
-    gaps = pd.DataFrame({f: blank(sage[f]) for f in address_fields})
-    missing_address = gaps.any(axis=1)
-    gap_names = pd.Series("", index=sage.index, dtype=object)
-    for f in address_fields:
-        gap_names = gap_names.where(~gaps[f], gap_names + np.where(gap_names == "", "", ", ") + f)
-    parts.append(
-        _findings(
-            sage,
-            missing_address,
-            "missing-address",
-            "Address is incomplete (missing " + gap_names.astype(str) + "); complete it in Sage 100.",
-        )
-    )
+    gaps = pd.DataFrame({f: blank(sage[f]).to_numpy(dtype=bool) for f in address_fields}, index=sage.index)
+
+    def address_message(rows: pd.DataFrame) -> pd.Series:
+        missing = gaps.loc[rows.index].to_numpy(dtype="int64")
+        combo = (missing << np.arange(len(address_fields))).sum(axis=1)  # one code per combination of gaps
+        codes, uniques = pd.factorize(combo)
+        labels = [", ".join(f for i, f in enumerate(address_fields) if int(u) >> i & 1) for u in uniques]
+        names = pd.Series(text_from_codes(codes, labels), index=rows.index)
+        return "Address is incomplete (missing " + names + "); complete it in Sage 100."
+
+    parts.append(_findings(sage, gaps.any(axis=1), "missing-address", address_message))
     parts.append(
         _findings(
             sage,
@@ -191,12 +194,7 @@ def check(sage: pd.DataFrame, config: Config, lengths: Mapping[str, int | None] 
         )
     )
     parts.append(
-        _findings(
-            sage,
-            blank(sage["contact"]),
-            "missing-contact",
-            "Client has no contact name; enter one in Sage 100.",
-        )
+        _findings(sage, blank(sage["contact"]), "missing-contact", "Client has no contact name; enter one in Sage 100.")
     )
     findings = pd.concat(parts, ignore_index=True)
     findings["row"] = findings["row"].astype("Int64")
@@ -216,30 +214,38 @@ def _describe_chars(chars: str) -> str:
     return ", ".join(names) + (" and more" if len(seen) > 5 else "")
 
 
-_tuple_or_empty = np.frompyfunc(lambda value: value if isinstance(value, tuple) else (), 1, 1)
+#: Bit of each rule in a row's rule mask, in the design's order.
+_RULE_BITS = {rule: 1 << i for i, rule in enumerate(schema.RULES)}
 
 
-def _as_tuples(values: np.ndarray) -> np.ndarray:
-    """Object array of tuples; anything else (no findings: NaN) becomes ``()``."""
-    return np.asarray(_tuple_or_empty(values), dtype=object) if len(values) else values
+def _rules_of_mask(mask: int) -> tuple[str, ...]:
+    return tuple(rule for rule, bit in _RULE_BITS.items() if mask & bit)
 
 
 def row_status(sage: pd.DataFrame, findings: pd.DataFrame, config: Config) -> pd.DataFrame:
-    """Per Sage row: ``status_ref``, ``inactive``, ``has_error``, ``eligible`` and ``rules`` (every rule found)."""
-    rows = findings["row"].astype("int64")
-    errors = np.zeros(len(sage), dtype=bool)
-    positions = pd.Index(sage["row"]).get_indexer(rows[findings["severity"] == "error"])
-    errors[positions[positions >= 0]] = True
+    """Per Sage row: ``status_ref``, ``inactive``, ``has_error``, ``eligible`` and ``rules`` (every rule found).
+
+    The rules of a row are gathered as a bit mask (one bit per rule), so the work is per distinct combination of
+    rules, not per row.
+    """
+    positions = pd.Index(sage["row"]).get_indexer(findings["row"].astype("int64"))
+    bits = findings["rule"].map(_RULE_BITS).to_numpy(dtype="int64")
+    masks = np.zeros(len(sage), dtype="int64")
+    keep = positions >= 0
+    np.bitwise_or.at(masks, positions[keep], bits[keep])
+    error_bits = sum(bit for rule, bit in _RULE_BITS.items() if schema.RULES[rule] == "error")
+    errors = (masks & error_bits) != 0
     inactive = inactive_mask(sage, config).to_numpy(dtype=bool)
-    by_row = pd.Series(findings["rule"].to_numpy(dtype=object), index=rows.to_numpy()).groupby(level=0).agg(tuple)
-    rules = _as_tuples(sage["row"].map(by_row).to_numpy(dtype=object))
+    codes, uniques = pd.factorize(masks)
+    lookup = np.empty(len(uniques), dtype=object)
+    lookup[:] = [_rules_of_mask(int(m)) for m in uniques]
     return pd.DataFrame(
         {
             "status_ref": status_ref(sage["status"], config).array,
             "inactive": inactive,
             "has_error": errors,
             "eligible": ~errors & ~inactive,
-            "rules": rules,
+            "rules": lookup[codes] if len(codes) else np.empty(0, dtype=object),
         },
         index=sage.index,
     )
