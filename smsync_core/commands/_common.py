@@ -66,14 +66,16 @@ def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return [dict(zip(columns, map(plain, row), strict=True)) for row in frame.itertuples(index=False)]
 
 
-def write_json(data: Any, out: TextIO = sys.stdout) -> None:
-    """Indented, UTF-8, keys in insertion order."""
+def write_json(data: Any, out: TextIO | None = None) -> None:
+    """Indented, UTF-8, keys in insertion order (to ``sys.stdout`` as it is at call time by default)."""
+    out = sys.stdout if out is None else out
     json.dump(data, out, indent=2, ensure_ascii=False, default=plain)
     out.write("\n")
 
 
-def write_csv(frame: pd.DataFrame, out: TextIO = sys.stdout) -> None:
-    """CSV with a header; tuples joined with ';'."""
+def write_csv(frame: pd.DataFrame, out: TextIO | None = None) -> None:
+    """CSV with a header; tuples joined with ';' (to ``sys.stdout`` as it is at call time by default)."""
+    out = sys.stdout if out is None else out
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(frame.columns)
     for row in frame.itertuples(index=False):
