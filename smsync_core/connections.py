@@ -49,6 +49,7 @@ _QUOTED_OR_COMMENT = re.compile(
     re.DOTALL,
 )
 _SESSION_WRITE = re.compile(r"(?i)read_?only|read\s+write")
+_SHOW_CREATE = re.compile(r"(?i)^SHOW\s+CREATE\s+(?=(TABLE|VIEW)\b)")
 
 
 def _blank_quoted(match: re.Match[str]) -> str:
@@ -63,6 +64,8 @@ def is_read_statement(statement: str) -> bool:
     verb = text.lstrip("(").split(None, 1)[0].upper()
     if verb not in _READ_VERBS:
         return False
+    if verb == "SHOW":  # MySQL/MariaDB reflection reads a table's definition with SHOW CREATE TABLE
+        text = _SHOW_CREATE.sub("SHOW ", text)
     if verb == "PRAGMA" and "=" in text:
         return False
     if verb == "SET" and _SESSION_WRITE.search(text):  # e.g. SET default_transaction_read_only = off
