@@ -51,6 +51,8 @@ from typing import Any, Final
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import LCSseq, Prefix
 
@@ -92,7 +94,10 @@ def _empty() -> pd.DataFrame:
 def _unpartnered(frame: pd.DataFrame, other: pd.DataFrame) -> pd.DataFrame:
     """Rows of ``frame`` whose ID is not on the other side (exact), not missing and not the template."""
     ids = frame["customer_id"].astype("string")
-    keep = ids.notna() & (ids != TEMPLATE_ID) & ~ids.isin(other["customer_id"].dropna())
+    # pyarrow's is_in hashes; pandas' isin on arrow-backed strings compares row by row in Python.
+    others = pa.array(other["customer_id"].dropna().to_numpy(dtype=object), type=pa.string())
+    partnered = pc.is_in(pa.array(ids.fillna("").to_numpy(dtype=object), type=pa.string()), value_set=others)
+    keep = ids.notna() & (ids != TEMPLATE_ID) & ~np.asarray(partnered, dtype=bool)
     return frame[keep.to_numpy(dtype=bool)].reset_index(drop=True)
 
 
@@ -104,18 +109,13 @@ def _pairwise(scorer: Any, left: npt.NDArray[np.object_], right: npt.NDArray[np.
     return np.asarray(scores, dtype=np.float64)
 
 
-def _lengths(values: npt.NDArray[np.object_]) -> npt.NDArray[np.int64]:
-    """String lengths of an object array."""
-    return np.asarray(pd.Series(values, dtype="string").str.len().fillna(0), dtype=np.int64)
-
-
 def _id_in_name(
     ids: Prepared, names: Prepared, i: npt.NDArray[np.int64], j: npt.NDArray[np.int64]
 ) -> tuple[_Array, npt.NDArray[np.int8]]:
     """Evidence that the ID of ``ids[i]`` spells the name of ``names[j]``: (weight, 1 start / 2 abbrev)."""
     letters, compact = ids.id_letters[i], names.compact[j]
-    size = _lengths(letters)
-    total = np.maximum(_lengths(compact), 1)
+    size = ids.letters_len[i]
+    total = np.maximum(names.compact_len[j], 1)
     prefix = _pairwise(Prefix.similarity, letters, compact)
     common = _pairwise(LCSseq.similarity, letters, compact)
     coverage = np.minimum(size / total, 1.0)

@@ -84,7 +84,7 @@ class Prepared:
     ``core``: ``name`` without :data:`GENERIC_WORDS`. ``compact``: ``name`` without spaces, upper case.
     ``street``: address1 normalised.
     ``postal``: 5-digit postal code. ``phones``: the last 10 digits of phone, fax and mobile.
-    ``email``: lower-cased e-mail. Missing values are "" in the text arrays.
+    ``email``: lower-cased e-mail. Missing values are "" in the text arrays; ``*_len`` are string lengths.
     """
 
     customer_id: npt.NDArray[np.object_]
@@ -94,6 +94,8 @@ class Prepared:
     name: npt.NDArray[np.object_]
     core: npt.NDArray[np.object_]
     compact: npt.NDArray[np.object_]
+    letters_len: npt.NDArray[np.int64]
+    compact_len: npt.NDArray[np.int64]
     street: npt.NDArray[np.object_]
     postal: npt.NDArray[np.object_]
     phones: tuple[npt.NDArray[np.object_], ...]
@@ -155,16 +157,20 @@ def prepare(frame: pd.DataFrame) -> Prepared:
     name = _joined(name_tokens, size)
     street = _joined(_tokens(_text(frame, "address1"), STREET_ABBREVIATIONS, frozenset()), size)
     postal = _text(frame, "postal_code").str.extract(r"^\s*(\d{5})", expand=False).fillna("")
+    letters = id_upper.str.replace(r"[^A-Z]+", "", regex=True)
+    compact = pd.Series(name, dtype="string").str.replace(" ", "").str.upper()
     email = _text(frame, "email").str.strip().str.lower()
     email = email.where(email.str.contains("@", regex=False), "")
     return Prepared(
         customer_id=ids.to_numpy(dtype=object),
         raw_name=name_text.to_numpy(dtype=object),
         id_norm=id_norm.to_numpy(dtype=object),
-        id_letters=id_upper.str.replace(r"[^A-Z]+", "", regex=True).to_numpy(dtype=object),
+        id_letters=letters.to_numpy(dtype=object),
         name=name,
         core=_joined(name_tokens[~name_tokens.isin(GENERIC_WORDS)], size),
-        compact=pd.Series(name, dtype="string").str.replace(" ", "").str.upper().to_numpy(dtype=object),
+        compact=compact.to_numpy(dtype=object),
+        letters_len=np.asarray(letters.str.len(), dtype=np.int64),
+        compact_len=np.asarray(compact.str.len(), dtype=np.int64),
         street=street,
         postal=postal.to_numpy(dtype=object),
         phones=tuple(_phone(_text(frame, field)) for field in ("phone", "fax", "mobile")),
