@@ -1,0 +1,151 @@
+"""Benchmark of :func:`smsync_core.suggest.suggest` on synthetic unpartnered customers.
+
+Each size runs in its own subprocess so that peak memory (``ru_maxrss``) belongs to that size alone. The
+reference figures, measured in the same process on the same data, are the time to build the two frames and
+the time of an exact-ID merge of them (what reconciliation does), so the result reads as a ratio.
+
+Usage: ``python benchmarks/bench_suggest.py [SIZE ...]`` (default 10000 100000 per side).
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import subprocess
+import sys
+import time
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from smsync_core.suggest import suggest
+
+
+def _words(text: str) -> npt.NDArray[np.str_]:
+    """The words of ``text`` as an array."""
+    return np.array(text.split())
+
+
+SURNAMES = _words(
+    "Smith Johnson Garcia Miller Davis Martinez Lopez Wilson Anderson Taylor Thomas Moore Jackson Martin Lee "
+    "Thompson White Harris Clark Lewis Robinson Walker Young Allen King Wright Scott Hill Green Adams Baker "
+    "Nelson Carter Mitchell Perez Roberts Turner Phillips Campbell Parker Evans Edwards Collins Stewart Morris "
+    "Rogers Reed Cook Morgan Bell Murphy Bailey Rivera Cooper Richardson Cox Howard Ward Torres Peterson Gray "
+    "Ramirez James Watson Brooks Kelly Sanders Price Bennett Wood Barnes Ross Henderson Coleman Jenkins Perry "
+    "Powell Long Patterson Hughes Flores Washington Butler Simmons Foster Gonzales Bryant Alexander Russell"
+)
+PLACES = _words(
+    "Rocky Mountain Front Range Mile High Summit Alpine Evergreen Aspen Cedar Pine Eagle Golden Silver "
+    "Blue Sky Red Rock Canyon Prairie Valley River Lake Peak Ridge Highland Timberline Crestview"
+)
+TRADES = _words(
+    "Construction Construction Construction Roofing Plumbing Electric Paving Concrete Excavating Landscaping "
+    "Builders Homes Masonry Drywall Painting Flooring Mechanical Services"
+)
+SUFFIXES = np.array(["Inc", "LLC", "Co", "Corp", "", "", ""])
+STREETS = _words("Main Colfax Elm Oak Broadway Federal Wadsworth Kipling Alameda Hampden Pearl Walnut")
+
+
+def _customers(rng: np.random.Generator, n: int, start: int) -> pd.DataFrame:
+    """``n`` synthetic customers: common trade words, 300 postal codes of very uneven size, 10-digit phones."""
+    first = np.where(rng.random(n) < 0.5, rng.choice(SURNAMES, n), rng.choice(PLACES, n))
+    # A distinctive word (a number-like brand) for most names, so that names are not all alike.
+    brand = np.char.add(rng.choice(SURNAMES, n), rng.integers(0, 500, n).astype(str))
+    name = (
+        pd.Series(first, dtype="string")
+        + " "
+        + pd.Series(brand, dtype="string")
+        + " "
+        + rng.choice(TRADES, n)
+        + " "
+        + rng.choice(SUFFIXES, n)
+    )
+    postal = 80000 + (rng.zipf(1.3, n) % 300)
+    phone = rng.integers(2_000_000_000, 9_999_999_999, n).astype(str)
+    street = pd.Series(rng.integers(1, 20000, n).astype(str)) + " " + rng.choice(STREETS, n) + " St"
+    return pd.DataFrame(
+        {
+            "customer_id": pd.Series(np.arange(start, start + n).astype(str)),
+            "name": name.str.strip(),
+            "address1": street,
+            "address2": pd.NA,
+            "city": "Denver",
+            "state": "CO",
+            "postal_code": pd.Series(postal.astype(str)),
+            "phone": pd.Series(phone),
+            "fax": pd.NA,
+            "mobile": pd.NA,
+            "email": pd.NA,
+            "contact": pd.NA,
+        }
+    ).astype("string")
+
+
+def build(n: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Sage clients and SMSTurbo customers, ``n`` each, none partnered by ID.
+
+    Half the SMSTurbo side are re-typed copies of Sage clients: a new ID, the name upper-cased (a third also
+    lose their last word, a fifth get one letter dropped), the phone reformatted (a third have no phone) and
+    a fifth without postal code. The other half are customers of their own built from the same words.
+    """
+    rng = np.random.default_rng(n)
+    sage = _customers(rng, n, 100_000)
+    copies = sage.sample(n // 2, random_state=1).reset_index(drop=True)
+    size = len(copies)
+    copies["customer_id"] = "C" + copies["customer_id"]
+    name = copies["name"].str.upper()
+    name = name.where(rng.random(size) > 0.33, name.str.replace(r"\s+\S+$", "", regex=True))
+    cut = pd.Series(rng.integers(2, 8, size))
+    typo = pd.Series([s[:c] + s[c + 1 :] for s, c in zip(name, cut, strict=True)], dtype="string")
+    copies["name"] = name.where(rng.random(size) > 0.2, typo)
+    phone = copies["phone"]
+    phone = phone.str.slice(0, 3) + "-" + phone.str.slice(3, 6) + "-" + phone.str.slice(6)
+    copies["phone"] = phone.where(rng.random(size) > 0.33, pd.NA)
+    copies["postal_code"] = copies["postal_code"].where(rng.random(size) > 0.2, pd.NA)
+    others = _customers(rng, n - n // 2, 10_000_000)
+    others["customer_id"] = "N" + others["customer_id"]
+    smsturbo = pd.concat([copies, others], ignore_index=True)
+    sage.insert(0, "row", np.arange(n))
+    return sage, smsturbo
+
+
+def measure(n: int) -> dict[str, float]:
+    """Time building, an exact-ID merge and ``suggest`` for ``n`` per side; peak memory of this process."""
+    started = time.perf_counter()
+    sage, smsturbo = build(n)
+    built = time.perf_counter() - started
+    started = time.perf_counter()
+    sage.merge(smsturbo, on="customer_id", how="outer", indicator=True)
+    merged = time.perf_counter() - started
+    pairs: list[int] = []
+    started = time.perf_counter()
+    result = suggest(sage, smsturbo, progress=lambda done, total: pairs.append(total))
+    took = time.perf_counter() - started
+    top = result[(result["direction"] == "smsturbo->sage") & (result["rank"] == 1)]
+    found = len(top)
+    right = int((top["smsturbo_id"].str.slice(1) == top["sage_id"]).sum())
+    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {"n": n, "build_s": built, "merge_s": merged, "suggest_s": took, "pairs": pairs[-1] if pairs else 0,
+            "rows": len(result), "copies_found": found, "copies_right": right, "peak_mib": peak_mib}  # fmt: skip
+
+
+def main(argv: list[str]) -> None:
+    """Run every size in a subprocess and print one line per size."""
+    if argv[:1] == ["--one"]:
+        print(json.dumps(measure(int(argv[1]))))
+        return
+    sizes = [int(a) for a in argv] or [10_000, 100_000]
+    print(f"{'per side':>9} {'pairs':>10} {'suggest s':>10} {'build s':>8} {'merge s':>8} "
+          f"{'x build':>8} {'x merge':>8} {'peak MiB':>9} {'recall':>7} {'precision':>9}")  # fmt: skip
+    for n in sizes:
+        out = subprocess.run([sys.executable, __file__, "--one", str(n)], check=True, capture_output=True, text=True)
+        m = json.loads(out.stdout.strip().splitlines()[-1])
+        copies = m["n"] // 2
+        print(f"{m['n']:>9} {m['pairs']:>10} {m['suggest_s']:>10.1f} {m['build_s']:>8.2f} {m['merge_s']:>8.3f} "
+              f"{m['suggest_s'] / m['build_s']:>8.0f} {m['suggest_s'] / m['merge_s']:>8.0f} {m['peak_mib']:>9.0f} "
+              f"{m['copies_right'] / copies:>7.3f} {m['copies_right'] / max(m['copies_found'], 1):>9.3f}")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
