@@ -16,7 +16,7 @@ import json
 import os
 import shutil
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import metadata, resources
 from pathlib import Path
@@ -87,7 +87,7 @@ class NotebookRun:
     def message(self) -> str:
         """One sentence for people."""
         if not self.ok:
-            return f"{self.notebook} failed: {self.error}; its record is in {self.record_dir}."
+            return f"{self.notebook} failed: {str(self.error).rstrip('. ')}; its record is in {self.record_dir}."
         if self.imported is not None and self.imported.get("outcome") == "committed":
             return (f"Import completed: {len(self.inserted)} inserted, {len(self.updated)} updated; "
                     f"the record of run {self.run_id} is in {self.record_dir}.")
@@ -113,19 +113,25 @@ def ensure_kernel() -> str:
     return KERNEL_NAME
 
 
-@contextlib.contextmanager
-def _kernel_environment(extra: Mapping[str, str]) -> Iterator[None]:
-    """Set variables for the kernel about to start (it copies this process's environment), then restore."""
-    saved = {name: os.environ.get(name) for name in extra}
-    os.environ.update(extra)
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+def kernel_manager_class(environment: Mapping[str, str]) -> type[Any]:
+    """A kernel manager that starts the kernel with ``environment`` added to this process's variables.
+
+    The secrets of a run reach the kernel this way only (never this process's environment, never a file), over
+    local IPC sockets rather than TCP where the platform has them.
+    """
+    from jupyter_client.manager import AsyncKernelManager
+    from traitlets import CaselessStrEnum
+
+    extra = dict(environment)
+
+    class RunKernelManager(AsyncKernelManager):  # type: ignore[misc]
+        transport = CaselessStrEnum(["tcp", "ipc"], default_value="tcp" if sys.platform == "win32" else "ipc")
+
+        async def start_kernel(self, **kw: Any) -> None:
+            kw["env"] = {**(kw.get("env") or os.environ), **extra}
+            await super().start_kernel(**kw)
+
+    return RunKernelManager
 
 
 # --- running ---------------------------------------------------------------------------------------------
@@ -161,11 +167,11 @@ def run_notebook(
     started, error = utc_now(), None
     env = {**protected.environment, ENV_RECORD_DIR: str(stage), ENV_REPORTS_DIR: str(reports)}
     try:
-        with _kernel_environment(env):
-            papermill.execute_notebook(
-                str(path), str(executed), parameters=protected.recorded, kernel_name=kernel,
-                progress_bar=False, log_output=False, store_widget_state=False, execution_timeout=timeout,
-            )
+        papermill.execute_notebook(
+            str(path), str(executed), parameters=protected.recorded, kernel_name=kernel,
+            progress_bar=False, log_output=False, store_widget_state=False, execution_timeout=timeout,
+            kernel_manager_class=kernel_manager_class(env),
+        )
     except papermill.PapermillExecutionError as exc:
         error = f"cell {exc.exec_count} raised {exc.ename}: {exc.evalue}"
     except Exception as exc:  # kernel died, timeout, unreadable output: still recorded
