@@ -25,7 +25,9 @@ from smsync_core.config import Config, SqlServerOptions
 from smsync_core.errors import (
     AccessDenied,
     ConfigurationError,
+    ConflictError,
     ConnectionFailed,
+    ImportFailed,
     ReadOnlyViolation,
     SchemaMismatch,
     SmsyncError,
@@ -253,6 +255,13 @@ _MISSING_TABLE = re.compile(
     r"relation \"[^\"]*\" does not exist|Invalid object name"
 )
 _MISSING_DATABASE = re.compile(r"\b(3D000|1049|4060)\b|Unknown database|database \"[^\"]*\" does not exist")
+# NUL in text: psycopg refuses it before sending, PostgreSQL itself names the 0x00 byte.
+_NUL_REFUSED = re.compile(r"cannot contain NUL|0x00\b")
+# Unique key violations: MySQL/MariaDB 1062, PostgreSQL 23505, SQL Server 2627/2601, SQLite's own words.
+_DUPLICATE_KEY = re.compile(
+    r"\((1062|2627|2601)\)|\b23505\b|Duplicate entry|duplicate key|UNIQUE constraint failed|"
+    r"Violation of (PRIMARY|UNIQUE) KEY"
+)
 _MISSING_COLUMN = re.compile(r"no such column|\b(42703|1054|207)\b|Unknown column|Invalid column name")
 
 
@@ -278,6 +287,18 @@ def translate_error(exc: DBAPIError | NoSuchTableError, side: Side, url: str | U
     text = _codes(exc)
     user = make_url(url).username if isinstance(url, str | URL) and "://" in str(url) else None
     who = f" for user '{user}'" if user else ""
+    # first: these messages quote the data, and a customer ID such as 1045 must not read as an error code
+    if _NUL_REFUSED.search(text):
+        return ImportFailed(
+            f"The {where} database cannot store a NUL character (\\0) in text ({_first_line(exc)}); "
+            "remove it from that client in Sage 100 and run smsync again."
+        )
+    if _DUPLICATE_KEY.search(text):
+        return ConflictError(
+            f"The {where} database refused a customer ID as a duplicate of one it already holds "
+            f"({_first_line(exc)}): another program may have added it meanwhile, or the database treats IDs that "
+            "differ only in letter case or trailing spaces as the same; review the differences and run smsync again."
+        )
     if "17892" in text or "50004" in text:
         return AccessDenied(
             f"Sage 100 Contractor's logon trigger rejected smsync (SAGE ERROR 50004){who}; ask the administrator "
