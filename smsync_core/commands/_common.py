@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import datetime as dt
 import json
 import sys
 from collections.abc import Sequence
@@ -60,6 +61,16 @@ def plain(value: Any) -> Any:
     return value
 
 
+def _json_value(value: Any) -> Any:
+    """``json.dump``'s fallback: plain values; a Decimal (money columns) as its exact text, dates in ISO 8601."""
+    converted = plain(value)
+    if converted is not value:
+        return converted
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    return str(value)  # Decimal and anything else: text, never the same object again (a "circular reference")
+
+
 def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """Rows as dicts of plain values."""
     columns = list(frame.columns)
@@ -69,7 +80,7 @@ def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
 def write_json(data: Any, out: TextIO | None = None) -> None:
     """Indented, UTF-8, keys in insertion order (to ``sys.stdout`` as it is at call time by default)."""
     out = sys.stdout if out is None else out
-    json.dump(data, out, indent=2, ensure_ascii=False, default=plain)
+    json.dump(data, out, indent=2, ensure_ascii=False, default=_json_value)
     out.write("\n")
 
 
