@@ -183,3 +183,17 @@ def test_widget_models_do_not_grow_with_the_rows(big_story: Any) -> None:
         panes.check_all()
         assert panes.right.checked_count == n - n // 10
     assert created[0] == created[1] < 40
+
+
+def test_typing_on_and_back_in_the_filter(story: Any) -> None:
+    panes = SyncPanes(story.reconcile(missing_only=True))
+    shown = []
+    for query in ("du", "dup", "dup t", "du", "", "CHICAGO"):
+        panes.filter(query)
+        shown.append(sorted(row["cells"][1] for row in panes.right.window(0, 100)))
+    assert shown[0] == ["Dunn Roofing", "Dup One", "Dup Two"]
+    assert shown[1] == ["Dup One", "Dup Two"]
+    assert shown[2] == ["Dup Two"]
+    assert shown[3] == shown[0]  # backspacing searches every row again
+    assert len(shown[4]) == 6
+    assert shown[5] == ["Baker Plumbing"]  # any shown column, any case

@@ -108,6 +108,9 @@ class PaneState:
         self.ascending = True
         self.query = ""
         self._hay: pa.Array | None = None
+        self._needle = ""
+        wanted = [c for c in dict.fromkeys([*self.columns, "rules", "fields", "kind"]) if c in self.frame]
+        self._shown = self.frame[wanted]  # the columns a window needs, selected once
 
     # -- selection -----------------------------------------------------------------------------------
     @property
@@ -208,14 +211,24 @@ class PaneState:
         return self._hay
 
     def filter(self, query: str) -> None:
-        """Show only rows where any shown column contains ``query`` (case-insensitive); "" shows all."""
+        """Show only rows where any shown column contains ``query`` (case-insensitive); "" shows all.
+
+        Typing on (a query containing the previous one) searches only the rows the previous query kept.
+        """
         self.query = query
         needle = query.strip().lower()
         if not needle:
             self._mask = np.ones(len(self.frame), dtype=bool)
+        elif self._needle and self._needle in needle:
+            kept = np.flatnonzero(self._mask)
+            hit = pc.match_substring(self._haystack().take(pa.array(kept)), needle)
+            mask = np.zeros(len(self.frame), dtype=bool)
+            mask[kept[hit.to_numpy(zero_copy_only=False).astype(bool, copy=False)]] = True
+            self._mask = mask
         else:
             hit = pc.match_substring(self._haystack(), needle)
             self._mask = hit.to_numpy(zero_copy_only=False).astype(bool, copy=False)
+        self._needle = needle
         self._reorder()
 
     def _reorder(self) -> None:
@@ -228,7 +241,7 @@ class PaneState:
         start = max(0, int(start))
         stop = max(start, min(int(stop), len(self.order)))
         positions = self.order[start:stop]
-        part = self.frame.iloc[positions]
+        part = self._shown.iloc[positions]
         cells = [[_cell(v) for v in part[c].tolist()] for c in self.columns]
         rules = part["rules"].tolist() if "rules" in part else [()] * len(part)
         fields = part["fields"].tolist() if "fields" in part else [()] * len(part)

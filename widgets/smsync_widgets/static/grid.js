@@ -74,6 +74,7 @@ function render({ model, el: host }) {
     columns = model.get("columns");
     const template = ["2.4em", ...columns.map((c) => c.width + "em")].join(" ");
     grid.style.setProperty("--smsync-columns", template);
+    const focused = header.contains(document.activeElement) ? document.activeElement.dataset.column : null;
     header.replaceChildren();
     const box = el("div", "smsync-cell smsync-check", { role: "columnheader", "data-column": "checked" });
     box.textContent = selectable ? "✓" : "";
@@ -100,6 +101,7 @@ function render({ model, el: host }) {
         }
       });
       header.append(cell);
+      if (col.key === focused) cell.focus({ preventScroll: true }); // keyboard sorting keeps its place
     }
     grid.setAttribute("aria-colcount", String(columns.length + 1));
   }
@@ -153,7 +155,6 @@ function render({ model, el: host }) {
       "aria-rowindex": index + 2,
       "data-index": index,
     });
-    row.style.top = "0px";
     if (!data) {
       row.classList.add("smsync-loading");
       return row;

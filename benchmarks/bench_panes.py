@@ -1,0 +1,135 @@
+"""Build the two panes, Check All, sort and filter at 100,000 and 1,000,000 rows; print the times next to the
+reconciliation's own time on the same data, and the number of widget models created.
+
+The frames are generated in memory in the canonical shapes (no database: this measures the widgets), with exactly
+``rows`` rows in the right pane in all-differences mode: 90% new clients, 10% differing (phone), 5% inactive,
+1% invalid Client Numbers; the left pane gets a tenth as many SMSTurbo-only customers. The reference is measured
+in the same run on the same frames: ``reconcile(...)`` (validation included), and a plain
+``DataFrame.sort_values`` of the right pane by name. Machines are shared and noisy, so ratios matter more than
+seconds.
+
+    .venv/bin/python benchmarks/bench_panes.py --rows 100000 1000000
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from ipywidgets.widgets import widget as widget_module
+from smsync_widgets import SyncPanes
+
+from smsync_core import schema
+from smsync_core.config import Config
+from smsync_core.reconcile import reconcile
+
+TEXT = pd.StringDtype("pyarrow")
+FIRST = np.array(["Julie", "Pat", "Alex", "Sam", "Chris", "Morgan", "Lee", "Dana", "Robin", "Terry"])
+LAST = np.array(["Smith", "Baker", "Carter", "Dunn", "Evans", "Frost", "Garcia", "Hill", "Irwin", "Jones"])
+
+
+def _text(values: np.ndarray) -> pd.arrays.ArrowStringArray:
+    return pd.array(values.astype(object), dtype=TEXT)
+
+
+def frames(rows: int, seed: int = 4) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Canonical Sage clients and SMSTurbo customers giving ``rows`` right-pane rows in all mode."""
+    rng = np.random.default_rng(seed)
+    update = rows // 10
+    new = rows - update
+    matched = rows // 10
+    n = new + update + matched
+    number = np.arange(n) + 100_000
+    ids = np.char.add("C", number.astype(str))
+    invalid = (rng.random(n) < 0.01) & (np.arange(n) < new)  # only new clients, so the pane has `rows` rows
+    ids = np.where(invalid, np.char.add("c ", number.astype(str)), ids)
+    sage = pd.DataFrame({"row": np.arange(n)})
+    sage["customer_id"] = _text(ids)
+    first, last = rng.choice(FIRST, n), rng.choice(LAST, n)
+    sage["name"] = _text(np.char.add(np.char.add(first, " "), np.char.add(last, number.astype(str))))
+    sage["short_name"] = _text(np.char.upper(last))
+    sage["address1"] = _text(np.char.add(rng.integers(1, 9999, n).astype(str), " Main Street"))
+    sage["address2"] = pd.array([pd.NA] * n, dtype=TEXT)
+    sage["city"] = _text(rng.choice(np.array(["Springfield", "Riverton", "Fairview", "Madison"]), n))
+    sage["state"] = _text(rng.choice(np.array(["IL", "WI", "TX", "OH"]), n))
+    sage["postal_code"] = _text(rng.integers(10000, 99999, n).astype(str))
+    phone = np.char.add("217-555-", np.char.zfill(rng.integers(0, 9999, n).astype(str), 4))
+    sage["phone"] = _text(phone)
+    sage["fax"] = pd.array([pd.NA] * n, dtype=TEXT)
+    sage["mobile"] = _text(phone)
+    sage["email"] = _text(np.char.add(np.char.lower(last), "@example.com"))
+    sage["contact"] = _text(first)
+    sage["status"] = pd.array(np.where(rng.random(n) < 0.05, 6, 3), dtype="Int64")
+    sage["inactive"] = False
+    # SMSTurbo: the differing and matched clients (valid IDs only), plus customers only in SMSTurbo.
+    on_both = np.arange(new, n)
+    turbo = sage.iloc[on_both][["customer_id", *schema.COMPARED_FIELDS]].reset_index(drop=True)
+    turbo = turbo[~turbo["customer_id"].str.startswith("c ")]
+    differs = turbo.index < update
+    turbo.loc[differs, "phone"] = "000-000-0000"
+    only = rows // 10
+    extra = pd.DataFrame({"customer_id": _text(np.char.add("T", np.arange(only).astype(str)))})
+    for field in schema.COMPARED_FIELDS:
+        extra[field] = _text(np.full(only, f"{field} T"))
+    return sage, pd.concat([turbo, extra], ignore_index=True)
+
+
+def timed(action: Callable[[], Any]) -> tuple[float, Any]:
+    start = time.perf_counter()
+    value = action()
+    return time.perf_counter() - start, value
+
+
+def bench(rows: int) -> dict[str, Any]:
+    sage, turbo = frames(rows)
+    config = Config()
+    rec_s, rec = timed(lambda: reconcile(sage, turbo, config, missing_only=False))
+    right = rec.right_pane()
+    sort_ref_s, _ = timed(lambda: right.sort_values("name", kind="stable"))
+    models_before = len(widget_module._instances)
+    results: dict[str, Any] = {"rows": len(right), "left_rows": len(rec.left_pane())}
+    results["reconcile (reference)"] = rec_s
+    results["DataFrame.sort_values by name (reference)"] = sort_ref_s
+    build_s, panes = timed(lambda: SyncPanes(rec))
+    results["build the two panes"] = build_s
+    results["widget models created"] = len(widget_module._instances) - models_before
+    results["Check All"] = timed(panes.check_all)[0]
+    results['sort by "Client Status Ref"'] = timed(lambda: panes.sort_by("status_ref"))[0]
+    results["sort by name, descending"] = timed(lambda: panes.sort_by("name", ascending=False))[0]
+    message = {"type": "window", "start": rows // 2, "stop": rows // 2 + 80, "seq": 1}
+    window_s, reply = timed(lambda: panes.right.handle_message(message))
+    results["one scroll window (80 rows)"] = window_s
+    results["window reply size (bytes of JSON)"] = len(json.dumps(reply))
+    results["first filter (builds the search index)"] = timed(lambda: panes.filter("smith1"))[0]
+    results["next filter"] = timed(lambda: panes.filter("smith12"))[0]
+    panes.filter("")
+    results["selected (frozenset of IDs)"] = timed(lambda: panes.selected)[0]
+    results["checked"] = panes.right.checked_count
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--rows", type=int, nargs="+", default=[100_000, 1_000_000])
+    args = parser.parse_args()
+    for rows in args.rows:
+        out = bench(rows)
+        ref = out["reconcile (reference)"]
+        print(f"\n{out['rows']:,} rows in the right pane, {out['left_rows']:,} in the left")
+        print(f"{'step':<44}{'seconds':>10}{'x reconcile':>13}")
+        for key, value in out.items():
+            if key in {"rows", "left_rows"}:
+                continue
+            if isinstance(value, float):
+                print(f"{key:<44}{value:>10.3f}{value / ref:>13.4f}")
+            else:
+                print(f"{key:<44}{value:>10,}")
+
+
+if __name__ == "__main__":
+    main()
