@@ -6,6 +6,7 @@ list (``Client Number``, ``Client Name``, ``Zip``...). Values are kept exactly a
 
 from __future__ import annotations
 
+import csv
 import re
 from pathlib import Path
 
@@ -69,6 +70,20 @@ def _header_map(headers: list[str], config: Config) -> dict[str, str]:
     return found
 
 
+def _check_fields(location: Path) -> None:
+    """Every record has as many fields as the header (pandas would silently pad short rows, or take an extra
+    field as an index column)."""
+    with location.open(encoding="utf-8-sig", newline="") as handle:
+        records = csv.reader(handle)
+        header = next(records, [])
+        for record in records:
+            if record and len(record) != len(header):
+                raise InputError(
+                    f"The client list {location} has a row with {len(record)} fields where its header has "
+                    f"{len(header)} (line {records.line_num}); export it again."
+                )
+
+
 def read_clients(path: str | Path, config: Config) -> pd.DataFrame:
     """The exported client list as the canonical Sage frame."""
     location = Path(str(path).removeprefix("file://"))
@@ -76,6 +91,7 @@ def read_clients(path: str | Path, config: Config) -> pd.DataFrame:
         raise InputError(f"The client list {location} does not exist; export it from Sage 100 or fix the path.")
     try:
         if location.suffix.lower() in (".csv", ".txt"):
+            _check_fields(location)
             raw = pd.read_csv(
                 location,
                 dtype=str,
@@ -88,7 +104,7 @@ def read_clients(path: str | Path, config: Config) -> pd.DataFrame:
             raw = pd.read_excel(location, dtype=str, keep_default_na=False, na_values=[""])
     except UnicodeDecodeError:
         raise InputError(f"The client list {location} is not UTF-8 text; export it again as 'CSV UTF-8'.") from None
-    except pd.errors.ParserError as exc:
+    except (pd.errors.ParserError, csv.Error) as exc:
         raise InputError(
             f"The client list {location} has rows with more fields than its header ({exc}); export it again."
         ) from None
