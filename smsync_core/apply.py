@@ -5,10 +5,11 @@ for fault injection (``hook(step)``):
 
 1. take the reports directory's lock and resolve any record an earlier crash left pending;
 2. ``record``: start this run's record, outcome ``pending``;
-3. ``audit-table``: make sure the target has the ``smsync_runs`` table;
-4. ``begin``: open the write transaction (SQLite: ``BEGIN IMMEDIATE``);
-5. ``check``: read the planned rows as they are now (locked) and compare them with the plan — a planned
+3. ``begin``: open the write transaction (SQLite: ``BEGIN IMMEDIATE``);
+4. ``check``: read the planned rows as they are now (locked) and compare them with the plan — a planned
    insert that exists or an update whose before-values changed is a conflict, and nothing is written;
+5. ``audit-table``: create the ``smsync_runs`` table in the same transaction if the target lacks it (so
+   a conflict or a failure leaves not even that behind);
 6. ``changes``: write the exact changes (with the current before-values) into the record, fsynced;
 7. ``insert`` / ``update`` / ``delete``: batched executemany;
 8. ``audit-row``: insert the run's row into ``smsync_runs`` — same transaction;
@@ -31,6 +32,7 @@ import sqlalchemy as sa
 
 from smsync_core.apply_sql import classify, current_rows, write_changes, write_transaction
 from smsync_core.audit import (
+    PENDING,
     PendingRecord,
     RunContext,
     Unresolvable,
@@ -50,7 +52,7 @@ if TYPE_CHECKING:
     from smsync_core.plan import Plan
 
 #: Step names passed to ``hook``, in the order they happen.
-STEPS = ("record", "audit-table", "begin", "check", "changes", "insert", "update", "delete", "audit-row",
+STEPS = ("record", "begin", "check", "audit-table", "changes", "insert", "update", "delete", "audit-row",
          "commit", "finalize")
 
 Hook = Callable[[str], None]
@@ -193,28 +195,35 @@ def run_lookup(engine: sa.Engine, runs: sa.Table) -> Callable[[PendingRecord], M
     return lookup
 
 
+def _resolve(reports_dir: Path, lookup: Callable[[PendingRecord], Mapping[str, Any] | None]) -> None:
+    """Resolve records earlier crashes left pending (hold the lock); refuse to go on past one we cannot."""
+    _resolved, unresolved = resolve_pending(reports_dir, lookup)
+    if unresolved:
+        raise ImportFailed(
+            f"Run {unresolved[0]} in {reports_dir} was interrupted against another SMSTurbo database; run "
+            f"`smsync verify {reports_dir} --smsturbo URL` with that database to resolve it, then import again."
+        )
+
+
 def execute_run(request: RunRequest, engine: sa.Engine, config: Config, *, context: RunContext,
                 reports_dir: Path, progress: Progress | None = None, hook: Hook | None = None) -> ApplyResult:
     """Run the protocol of the module docstring for ``request``."""
     run_id = new_run_id()
+    runs = runs_table(config.audit_table, config.smsturbo.schema)
+    lookup = run_lookup(engine, runs)
     if not request.changes:
+        if (reports_dir / PENDING).is_dir() and any((reports_dir / PENDING).iterdir()):
+            with reports_lock(reports_dir):
+                _resolve(reports_dir, lookup)
         return ApplyResult(run_id, "nothing-to-do", (), (), request.skipped, None, kind=request.kind)
     step: Hook = hook or (lambda _name: None)
     table = smsturbo.reflect_table(engine, config)
     id_column = config.smsturbo.columns["customer_id"]
     field_names = {column: name for name, column in config.smsturbo.columns.items()}
-    runs = runs_table(config.audit_table, config.smsturbo.schema)
     identity = target_identity(engine)
 
-    lookup = run_lookup(engine, runs)
-
     with reports_lock(reports_dir):
-        _resolved, unresolved = resolve_pending(reports_dir, lookup)
-        if unresolved:
-            raise ImportFailed(
-                f"Run {unresolved[0]} in {reports_dir} was interrupted against another SMSTurbo database; run "
-                f"`smsync verify {reports_dir} --smsturbo URL` with that database to resolve it, then import again."
-            )
+        _resolve(reports_dir, lookup)
         details = {**request.details, "target_identity": identity, "undoes": request.undoes,
                    "planned": _counts(request.changes)}
         record = PendingRecord.begin(reports_dir, run_id=run_id, kind=request.kind, context=context,
@@ -233,9 +242,6 @@ def _run(request: RunRequest, record: PendingRecord, engine: sa.Engine, table: s
     committing = False
     try:
         step("record")
-        with database_errors("smsturbo", engine.url):
-            ensure_runs_table(engine, runs)
-        step("audit-table")
         with write_transaction(engine) as connection:
             step("begin")
             ids = [c.customer_id for c in request.changes]
@@ -246,6 +252,8 @@ def _run(request: RunRequest, record: PendingRecord, engine: sa.Engine, table: s
                 raise _Stopped("conflict", conflicts)
             if not todo:
                 raise _Stopped("nothing-to-do", [])
+            ensure_runs_table(connection, runs)
+            step("audit-table")
             data = encode_changes(todo)
             digest = record.write_file("changes.jsonl", data)
             if conflicts:

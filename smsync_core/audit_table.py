@@ -11,8 +11,11 @@ from collections.abc import Mapping
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import mysql
 
 DEFAULT_NAME = "smsync_runs"
+#: The changes of a run as JSON Lines: MySQL/MariaDB's TEXT stops at 64 KB (a few hundred customers), so LONGTEXT.
+CHANGES_TEXT = sa.UnicodeText().with_variant(mysql.LONGTEXT(), "mysql", "mariadb")
 
 #: Columns read back for checks (everything but the changes text, which can be large).
 SUMMARY_COLUMNS = ("run_id", "kind", "chain_id", "sequence", "started_at", "committed_at", "os_user",
@@ -36,20 +39,18 @@ def runs_table(name: str = DEFAULT_NAME, schema: str | None = None) -> sa.Table:
         sa.Column("deleted", sa.Integer, nullable=False),
         sa.Column("undoes", sa.String(64)),
         sa.Column("changes_sha256", sa.String(64), nullable=False),
-        sa.Column("changes", sa.UnicodeText, nullable=False),
+        sa.Column("changes", CHANGES_TEXT, nullable=False),
         schema=schema,
     )
 
 
-def ensure_runs_table(engine: sa.Engine, table: sa.Table) -> None:
-    """Create the table if it is missing (its own short transaction; safe when two runs race)."""
-    if sa.inspect(engine).has_table(table.name, schema=table.schema):
-        return
-    try:
-        table.create(engine, checkfirst=True)
-    except sa.exc.DBAPIError:
-        if not sa.inspect(engine).has_table(table.name, schema=table.schema):
-            raise
+def ensure_runs_table(connection: sa.Connection, table: sa.Table) -> None:
+    """Create the table if it is missing, inside the caller's transaction (rolled back with it).
+
+    MySQL/MariaDB commit DDL implicitly; there the table appears even if the first run then fails.
+    """
+    if not sa.inspect(connection).has_table(table.name, schema=table.schema):
+        table.create(connection, checkfirst=True)
 
 
 def has_runs_table(engine: sa.Engine, table: sa.Table) -> bool:

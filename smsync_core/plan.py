@@ -74,9 +74,11 @@ class Plan:
 
     def changes(self) -> list[Change]:
         """The plan as row changes keyed by target column (what apply executes)."""
-        out = [
-            Change(str(row[self.id_column]), "insert", None, {str(c): python_value(v) for c, v in row.items()})
-            for row in self.inserts.to_dict("records")
+        columns = [str(c) for c in self.inserts.columns]
+        key = columns.index(self.id_column) if len(self.inserts) else 0
+        out = [  # the insert frame already holds plain Python values (see _inserts)
+            Change(str(row[key]), "insert", None, dict(zip(columns, row, strict=True)))
+            for row in self.inserts.itertuples(index=False, name=None)
         ]
         for cid, group in self.updates.groupby("customer_id", sort=False):
             out.append(Change(
@@ -143,7 +145,16 @@ def build_plan(rec: Reconciliation, selected: Iterable[str] | Literal["all-eligi
     id_column = config.smsturbo.columns["customer_id"]
     right = rec.right_pane()
     given, ids = _selection(right, selected)
-    rows = {str(cid): group for cid, group in right.groupby("customer_id", sort=False, dropna=True)}
+    cids = right["customer_id"].to_numpy(dtype=object)
+    has_error = right["has_error"].to_numpy(dtype=bool)
+    kinds, rules, differs = (right[c].to_numpy(dtype=object) for c in ("kind", "rules", "fields"))
+    first: dict[str, int] = {}
+    repeated: set[str] = set()
+    for index, cid in enumerate(cids):  # plain Python over arrays: no per-row pandas work
+        if isinstance(cid, str):
+            if cid in first:
+                repeated.add(cid)
+            first.setdefault(cid, index)
     known = set(rec.matched["customer_id"].dropna().astype(str))
     replace_fields = [f for g in schema.REPLACE_GROUPS if g in replace_groups for f in schema.REPLACE_GROUPS[g]]
 
@@ -151,18 +162,19 @@ def build_plan(rec: Reconciliation, selected: Iterable[str] | Literal["all-eligi
     updates: list[tuple[str, list[str]]] = []
     skipped: list[tuple[str, str]] = []
     for cid in ids:
-        group = rows.get(cid)
+        position = first.get(cid)
         if cid == schema.TEMPLATE_ID:
             skipped.append((cid, f"{schema.TEMPLATE_ID} is the SMSTurbo template customer; it is never imported"))
-        elif group is None:
+        elif position is None:
             skipped.append((cid, _absent_reason(cid, known, rec.mode)))
-        elif len(group) > 1 or bool(group["has_error"].iloc[0]):
-            rules = sorted({r for value in group["rules"] for r in _error_rules(value)}) or ["id-duplicate"]
-            skipped.append((cid, f"error finding: {', '.join(rules)}"))
-        elif group["kind"].iloc[0] == "new":
-            inserts.append(int(group.index[0]))
+        elif cid in repeated or has_error[position]:
+            found = sorted({r for p, c in enumerate(cids) if c == cid for r in _error_rules(rules[p])}) \
+                if cid in repeated else _error_rules(rules[position])
+            skipped.append((cid, f"error finding: {', '.join(found or ['id-duplicate'])}"))
+        elif kinds[position] == "new":
+            inserts.append(position)
         else:
-            differing = set(group["fields"].iloc[0] or ())
+            differing = set(differs[position] or ())
             fields = [f for f in replace_fields if f in differing and f in mapping]
             if fields:
                 updates.append((cid, fields))
@@ -172,7 +184,7 @@ def build_plan(rec: Reconciliation, selected: Iterable[str] | Literal["all-eligi
                 skipped.append((cid, "nothing to replace: it differs only in fields outside the Replace "
                                      f"Options ({', '.join(sorted(differing))})"))
 
-    insert_frame = _inserts(right.loc[inserts], mapping, template, target_columns, id_column)
+    insert_frame = _inserts(right.iloc[inserts], mapping, template, target_columns, id_column)
     update_frame = _updates(rec, updates, right, mapping)
     skipped_frame = pd.DataFrame(skipped, columns=["customer_id", "reason"]).astype(object)
     return Plan(
@@ -194,7 +206,11 @@ def _absent_reason(cid: str, known: set[str], mode: str) -> str:
 
 
 def _column(values: pd.Series) -> list[Any]:
-    return [python_value(v) for v in values.to_numpy(dtype=object)]
+    array = values.to_numpy(dtype=object)
+    array[pd.isna(array)] = None
+    if values.dtype.kind in "OSU" or str(values.dtype).startswith("str"):
+        return list(array)
+    return [python_value(v) for v in array]
 
 
 def _inserts(rows: pd.DataFrame, mapping: Mapping[str, str], template: Mapping[str, Any] | None,
@@ -216,10 +232,13 @@ def _updates(rec: Reconciliation, updates: list[tuple[str, list[str]]], right: p
     """Long form: customer_id, field, column, before (SMSTurbo now), after (Sage) for each replaced field."""
     if not updates:
         return pd.DataFrame(columns=list(UPDATE_COLUMNS)).astype(object)
-    theirs = rec.different_smsturbo.drop_duplicates("customer_id").set_index("customer_id")
-    ours = right[right["kind"] == "update"].drop_duplicates("customer_id").set_index("customer_id")
+    wanted = {cid for cid, _ in updates}
+    theirs = rec.different_smsturbo[rec.different_smsturbo["customer_id"].isin(wanted)]
+    ours = right[(right["kind"] == "update") & right["customer_id"].isin(wanted)]
+    before = {r["customer_id"]: r for r in theirs.drop_duplicates("customer_id").to_dict("records")}
+    after = {r["customer_id"]: r for r in ours.drop_duplicates("customer_id").to_dict("records")}
     out = [
-        (cid, f, mapping[f], python_value(theirs.at[cid, f]), python_value(ours.at[cid, f]))
+        (cid, f, mapping[f], python_value(before[cid][f]), python_value(after[cid][f]))
         for cid, fields in updates for f in fields
     ]
     return pd.DataFrame(out, columns=list(UPDATE_COLUMNS)).astype(object)

@@ -136,9 +136,8 @@ def run(args: argparse.Namespace) -> int:
     if args.dry_run:
         _print_result(dry_run_result(plan), plan, args.format)
         return 0
-    if plan.empty:
-        result = ApplyResult(plan.plan_id, "nothing-to-do", (), (), plan.skipped, None)
-        _print_result(result, plan, args.format)
+    if plan.empty:  # nothing to confirm; applying still finishes any record a crash left pending
+        _print_result(wb.apply(plan, reports_dir=Path(args.reports)), plan, args.format)
         return 0
     question = (f"Import {len(plan.insert_ids)} new customers and update {len(plan.update_ids)} "
                 "into SMSTurbo?")
