@@ -43,9 +43,12 @@ def run(args: argparse.Namespace) -> int:
         sys.stderr.write("smsync: the undo was not confirmed, so nothing was changed; answer y, or pass --yes.\n")
         return 1
     result = wb.undo(args.run_id, reports_dir=reports)
-    if args.format == "json":
+    if args.format == "json":  # stdout is the JSON alone; a failure still gets its sentence on stderr
         write_json(result.to_dict())
-    elif len(result.conflicts):
+        if not result.ok:
+            sys.stderr.write("smsync: " + result.message() + "\n")
+        return 0 if result.ok else 1
+    if len(result.conflicts):
         sys.stdout.write("Left alone (changed in SMSTurbo since that run)\n")
         sys.stdout.write(table_text(result.conflicts, max_rows=200) + "\n")
     stream = sys.stdout if result.ok else sys.stderr
