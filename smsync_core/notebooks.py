@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import html
 import json
 import os
 import shutil
@@ -124,10 +125,10 @@ def kernel_manager_class(environment: Mapping[str, str]) -> type[Any]:
 
     extra = dict(environment)
 
-    class RunKernelManager(AsyncKernelManager):  # type: ignore[misc]
+    class RunKernelManager(AsyncKernelManager):
         transport = CaselessStrEnum(["tcp", "ipc"], default_value="tcp" if sys.platform == "win32" else "ipc")
 
-        async def start_kernel(self, **kw: Any) -> None:
+        async def start_kernel(self, **kw: Any) -> None:  # type: ignore[override]  # async like its base
             kw["env"] = {**(kw.get("env") or os.environ), **extra}
             await super().start_kernel(**kw)
 
@@ -180,7 +181,7 @@ def run_notebook(
     return seal(
         path, stage, reports, run_id=run_id, recorded=protected.recorded, secrets=protected.secrets,
         context=_context(values, protected.secrets), started=started, finished=finished, error=error,
-        kernel=kernel,
+        kernel=kernel, defaults={name: p.default for name, p in declared.items()},
     )
 
 
@@ -258,7 +259,7 @@ def render_html(notebook: Mapping[str, Any], header: Mapping[str, Any]) -> str:
 
 def seal(source: Path, stage: Path, reports: Path, *, run_id: str, recorded: Mapping[str, Any],
          secrets: frozenset[str], context: RunContext, started: str, finished: str, error: str | None,
-         kernel: str) -> NotebookRun:
+         kernel: str, defaults: Mapping[str, str]) -> NotebookRun:
     """Turn a finished execution directory into the next record of the chain and remove the directory."""
     executed = stage / f"{source.stem}.ipynb"
     notebook = archived_notebook(executed, source, secrets)
@@ -268,12 +269,22 @@ def seal(source: Path, stage: Path, reports: Path, *, run_id: str, recorded: Map
     error = None if error is None else scrub(error, secrets)
     outcome = DONE if error is None else "failed"
     kernel_python = notebook.get("metadata", {}).get("language_info", {}).get("version")
-    header = {"run_id": run_id, "notebook": source.name, "parameters": dict(recorded), "outcome": outcome,
+    defaults = scrub(dict(defaults), secrets)
+    shown = {name: (recorded[name], False) if name in recorded else (text, True) for name, text in defaults.items()}
+    header = {"run_id": run_id, "notebook": source.name, "parameters": shown, "outcome": outcome,
               "error": error, "started_at": started, "finished_at": finished, "imported": imported,
               "os_user": context.os_user, "host": context.host}
+    try:
+        page = render_html(notebook, header)
+    except Exception as exc:  # the record is still written, and says why its HTML is missing
+        error = scrub(f"{error + '; ' if error else ''}the HTML rendering failed ({type(exc).__name__}: {exc})",
+                      secrets)
+        outcome = "failed"
+        page = f"<!DOCTYPE html><title>{run_id}</title><p>Run {run_id} of {html.escape(source.name)}: " \
+               f"{html.escape(error)}</p>"
     files: dict[str, bytes] = {
         executed.name: (json.dumps(notebook, indent=1, ensure_ascii=False) + "\n").encode("utf-8"),
-        f"{source.stem}.html": scrub(render_html(notebook, header), secrets).encode("utf-8"),
+        f"{source.stem}.html": scrub(page, secrets).encode("utf-8"),
     }
     for extra in sorted(p for p in stage.iterdir() if p.is_file() and p.name not in files):
         if extra.name.startswith("."):
@@ -286,6 +297,7 @@ def seal(source: Path, stage: Path, reports: Path, *, run_id: str, recorded: Map
         "notebook": source.name,
         "notebook_sha256": hashlib.sha256(source.read_bytes()).hexdigest(),
         "parameters": dict(recorded),
+        "parameter_defaults": defaults,
         "kernel": kernel,
         "versions": versions(kernel_python),
         "imports": [imported["run_id"]] if imported and imported.get("outcome") == "committed" else [],

@@ -132,6 +132,7 @@ def test_housekeeping_notebook_leaves_plots_worklist_and_record(demo_run: dict[s
     assert data["kind"] == "notebook" and data["outcome"] == DONE and data["notebook"] == "housekeeping.ipynb"
     assert set(data["files"]) == {"housekeeping.ipynb", "housekeeping.html", "worklist.xlsx"}
     assert data["parameters"]["sage_url"] == demo_run["paths"].sage_url
+    assert data["parameter_defaults"]["worklist_path"] == '"worklist.xlsx"'  # not given: the default, recorded
     assert {"papermill", "nbconvert", "python"} <= set(data["versions"])
     assert data["who"]["os_user"] and data["started_at"] <= data["finished_at"]
     # the worklist: one row per client with a finding other than "inactive"
@@ -148,6 +149,7 @@ def test_housekeeping_notebook_leaves_plots_worklist_and_record(demo_run: dict[s
     assert page.count("data:image/png;base64") == 2
     assert "id-invalid-chars" in page and "Do Not Accept Contract Again" in page
     assert "open_workbench" not in page and "cells.bar_chart" not in page
+    assert "worklist.xlsx" in page and "(the notebook's default)" in page
     executed = json.loads((record / "housekeeping.ipynb").read_text("utf-8"))
     assert "widgets" not in executed["metadata"]
     assert not list((demo_run["reports"] / ".running").glob("*"))
