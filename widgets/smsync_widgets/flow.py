@@ -69,11 +69,19 @@ class GuidedFlow(w.VBox):  # type: ignore[misc]
         A workbench (``smsync_core.connect(...)``) or a function returning one (called when the flow starts).
     reports_dir
         Where the import's record is written (default ``./reports``).
+    selection_store
+        Optional ``smsync_core.selections.SelectionStore``: the panes' checked IDs survive a page reload.
     """
 
     def __init__(
-        self, workbench: Any | Callable[[], Any], *, reports_dir: str | Path | None = None, **kwargs: Any
+        self,
+        workbench: Any | Callable[[], Any],
+        *,
+        reports_dir: str | Path | None = None,
+        selection_store: Any = None,
+        **kwargs: Any,
     ) -> None:
+        self.selection_store = selection_store
         self._factory: Callable[[], Any] | None = None if hasattr(workbench, "reconcile") else workbench
         self.workbench: Any = None if self._factory else workbench
         self.reports_dir = reports_dir
@@ -201,7 +209,11 @@ class GuidedFlow(w.VBox):  # type: ignore[misc]
 
         def run() -> None:
             self.reconciliation = self.workbench.reconcile(missing_only=missing_only)
-            self.panes = SyncPanes(self.reconciliation, on_synchronize=self.synchronize)
+            slot = None
+            if self.selection_store is not None:  # keyed by both databases and the mode
+                wb = self.workbench
+                slot = self.selection_store.slot(wb.sage_url, wb.smsturbo_url, self.reconciliation.mode)
+            self.panes = SyncPanes(self.reconciliation, on_synchronize=self.synchronize, selection_store=slot)
             self.to_panes()
 
         self._attempt(run)

@@ -32,7 +32,7 @@ TRAILING_COLUMNS = (
     "short_name",
 )
 #: Column widths in the browser, in ``em``.
-WIDTHS = {"customer_id": 9, "name": 14, "status_ref": 15, "kind": 6, "rules": 12, "fields": 12, "email": 14}
+WIDTHS = {"customer_id": 10, "name": 15, "status_ref": 15, "kind": 9, "rules": 12, "fields": 10, "email": 14}
 _TUPLE_COLUMNS = frozenset({"rules", "fields"})
 
 
@@ -56,6 +56,21 @@ def _as_text(series: pd.Series) -> pd.Series:
         labels = np.array([_joined(u) for u in uniques] + [""], dtype=object)
         return pd.Series(labels[codes], index=series.index, dtype="string[pyarrow]")
     return series.astype("string[pyarrow]")
+
+
+def _one_chunk(series: pd.Series) -> pd.Series:
+    """An Arrow-backed column as one contiguous chunk: taking a window from a chunked column costs O(rows)."""
+    arrow = getattr(series.array, "__arrow_array__", None)
+    if arrow is None:
+        return series
+    chunked = arrow()
+    if not isinstance(chunked, pa.ChunkedArray) or chunked.num_chunks <= 1:
+        return series
+    try:
+        array = type(series.array)(pa.chunked_array([chunked.combine_chunks()]))
+    except (TypeError, ValueError):
+        return series
+    return pd.Series(array, index=series.index, name=series.name)
 
 
 def _cell(value: Any) -> str:
@@ -110,7 +125,7 @@ class PaneState:
         self._hay: pa.Array | None = None
         self._needle = ""
         wanted = [c for c in dict.fromkeys([*self.columns, "rules", "fields", "kind"]) if c in self.frame]
-        self._shown = self.frame[wanted]  # the columns a window needs, selected once
+        self._shown = pd.DataFrame({c: _one_chunk(self.frame[c]) for c in wanted})  # what a window reads
 
     # -- selection -----------------------------------------------------------------------------------
     @property
@@ -243,6 +258,9 @@ class PaneState:
         positions = self.order[start:stop]
         part = self._shown.iloc[positions]
         cells = [[_cell(v) for v in part[c].tolist()] for c in self.columns]
+        if "kind" in self.columns:
+            at = self.columns.index("kind")
+            cells[at] = [text.KIND_LABELS.get(v, v) for v in cells[at]]
         rules = part["rules"].tolist() if "rules" in part else [()] * len(part)
         fields = part["fields"].tolist() if "fields" in part else [()] * len(part)
         kinds = part["kind"].tolist() if "kind" in part else [""] * len(part)

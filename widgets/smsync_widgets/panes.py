@@ -8,10 +8,11 @@ the number of widget models is the same for 10 rows or 1,000,000.
 from __future__ import annotations
 
 import html
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, Protocol
 
 import ipywidgets as w
+import numpy as np
 import pandas as pd
 
 from smsync_core.errors import UsageError
@@ -29,6 +30,14 @@ class PaneSource(Protocol):
     def right_pane(self) -> pd.DataFrame: ...
 
 
+class SelectionSlot(Protocol):
+    """Where the checked IDs survive a page reload (``smsync_core.selections.SelectionSlot``)."""
+
+    def load(self) -> frozenset[str] | None: ...
+
+    def save(self, customer_ids: Iterable[str]) -> None: ...
+
+
 class SyncPanes(w.VBox):  # type: ignore[misc]
     """The two panes; the selection (right pane) is kept in Python.
 
@@ -40,6 +49,8 @@ class SyncPanes(w.VBox):  # type: ignore[misc]
         Called with the frozenset of checked customer_ids when Synchronize is pressed.
     start_checked
         Start with the eligible rows checked (inactive and error rows always start unchecked).
+    selection_store
+        Optional: the checked IDs are loaded from it (instead of ``start_checked``) and saved on every change.
     """
 
     def __init__(
@@ -48,6 +59,7 @@ class SyncPanes(w.VBox):  # type: ignore[misc]
         *,
         on_synchronize: Callable[[frozenset[str]], None] | None = None,
         start_checked: bool = False,
+        selection_store: SelectionSlot | None = None,
         **kwargs: Any,
     ) -> None:
         self.reconciliation = reconciliation
@@ -77,6 +89,31 @@ class SyncPanes(w.VBox):  # type: ignore[misc]
             **kwargs,
         )
         self.add_class("smsync-panes")
+        self.selection_store = selection_store
+        self._stored: np.ndarray | None = None
+        if selection_store is not None:
+            self._restore_selection(selection_store)
+            self.right.observe(lambda _change: self._store_selection(), names="version")
+
+    # -- selection store (app mode: the checked clients survive a page reload) -------------------------
+    def _restore_selection(self, store: SelectionSlot) -> None:
+        stored = store.load()
+        state = self.right.state
+        if stored is not None:
+            ids = state.frame["customer_id"].isin(list(stored)).to_numpy(dtype=bool, na_value=False)
+            state.checked[:] = ids & state.selectable
+            self.right._publish()
+        self._stored = state.checked.copy()
+
+    def _store_selection(self) -> None:
+        checked = self.right.state.checked
+        if self.selection_store is None or (self._stored is not None and np.array_equal(checked, self._stored)):
+            return
+        self._stored = checked.copy()
+        try:
+            self.selection_store.save(self.selected)
+        except Exception as exc:  # the selection still works in this page; say why it will not survive a reload
+            self.show_message(sentence(exc), error=True)
 
     # -- the documented API --------------------------------------------------------------------------
     @property

@@ -58,6 +58,11 @@ RULE_ADVICE: Final = MappingProxyType(
     }
 )
 
+#: How a pane row's ``kind`` reads in the Kind column (``data-kind`` keeps the raw value).
+KIND_LABELS: Final = MappingProxyType(
+    {"new": "New", "update": "Differs", "smsturbo-only": "Only in SMSTurbo", "different": "Differs"}
+)
+
 REPLACE_LABELS: Final = MappingProxyType(
     {
         "name": "Name",
