@@ -548,7 +548,7 @@ def _sage_bulk(rng: np.random.Generator, n: int, first_number: int) -> tuple[_Bu
     recnum[invalid] = _invalid_ids(rng, {k: v[invalid] for k, v in c.items()}, numtext[invalid])
     dup = rng.random(n) < 0.003  # entered twice under the same Client Number
     dup &= ~np.roll(dup, 1)
-    dup[0] = False
+    dup[:1] = False
     recnum[dup] = recnum[np.flatnonzero(dup) - 1]
     valid = np.where(alpha, c["code_ok"], True) & ~dup & ~np.roll(dup, -1)
     valid[invalid] = False
