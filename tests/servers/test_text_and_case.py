@@ -1,0 +1,132 @@
+"""Text reaches the servers verbatim or is rejected clearly; exact IDs on MariaDB's case-blind collation.
+
+MariaDB test databases use ``utf8mb4_general_ci``: ``acme01`` and ``ACME01`` are the same key to the server,
+two different customers to smsync (the match is EXACT). smsync must then refuse clearly and write nothing.
+PostgreSQL cannot hold NUL in text at all (psycopg refuses it); MariaDB stores it as given.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from smsync_core.demo import sage_table, smsturbo_table
+from tests.servers.helpers import count_rows, smsync, table_rows
+from tests.support.data import make_sage_db
+
+pytestmark = pytest.mark.server
+
+TRICKY = {
+    "QUOTES": "O'Brien \"Quotes\" & Sons",
+    "INJECT": "x'; DROP TABLE Customer; --",
+    "EMOJI": "Café 🚀 Ünïcödé 😀",
+    "CYRILLIC": "АСМЕ Paving (Cyrillic А)",
+    "BACKSLASH": "C:\\path\\to\\nowhere %s %(x)s ?",
+}
+
+
+def sage_row(cid: str, name: str = "Client") -> dict[str, Any]:
+    """A complete, valid Sage client under the demo's column names."""
+    return {"recnum": cid, "clnnme": name, "addrs1": "1 Main St", "ctynme": "Denver", "state_": "CO",
+            "zipcde": "80202", "phnnum": "303-555-0100", "contct": "Pat", "status": 3, "inactv": 0}
+
+
+def load(url: str, clients: list[dict[str, Any]], customers: list[dict[str, Any]]) -> None:
+    """The demo tables on ``url`` with these rows (plus the ZZDEFAULT template)."""
+    metadata = sa.MetaData()
+    sage, target = sage_table(metadata), smsturbo_table(metadata)
+    engine = sa.create_engine(url)
+    try:
+        with engine.begin() as connection:
+            metadata.create_all(connection)
+            if clients:
+                connection.execute(sage.insert(), clients)
+            template = {"CustomerID": "ZZDEFAULT", "CustomerName": "Template", "Terms": "Net 30"}
+            connection.execute(target.insert(), [template])
+            for row in customers:
+                connection.execute(target.insert(), [row])
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(params=["postgresql", "mariadb"])
+def server(request: pytest.FixtureRequest) -> str:
+    """Each server's fresh database URL."""
+    return str(request.getfixturevalue("pg_url" if request.param == "postgresql" else "mariadb_odbc_url"))
+
+
+def test_quotes_injection_emoji_and_look_alikes_are_stored_verbatim(server: str, tmp_path: Path,
+                                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    load(server, [sage_row(cid, name) for cid, name in TRICKY.items()], [])
+    ran = smsync(capsys, "sync", "--sage", server, "--smsturbo", server, "--all-eligible", "--yes",
+                 "--reports", str(tmp_path / "reports"), "--format", "json")
+    assert ran.code == 0 and ran.data["outcome"] == "committed", ran.err
+    stored = table_rows(server)
+    assert {cid: stored[cid]["CustomerName"] for cid in TRICKY} == TRICKY
+    assert stored["EMOJI"]["Terms"] == "Net 30"  # copied from ZZDEFAULT
+    assert smsync(capsys, "verify", str(tmp_path / "reports"), "--smsturbo", server).code == 0
+
+
+def test_a_nul_is_stored_verbatim_on_mariadb(mariadb_odbc_url: str, tmp_path: Path,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    sage = make_sage_db(tmp_path / "sage.db", [{"customer_id": "NUL1", "name": "A\x00B", "address1": "1 Main",
+                                                "city": "Denver", "state": "CO", "postal_code": "80202",
+                                                "phone": "1", "contact": "Pat", "status": 3, "inactive": 0}])
+    load(mariadb_odbc_url, [], [])
+    ran = smsync(capsys, "sync", "--sage", sage, "--smsturbo", mariadb_odbc_url, "--select", "NUL1", "--yes",
+                 "--reports", str(tmp_path / "reports"))
+    assert ran.code == 0, ran.err
+    assert table_rows(mariadb_odbc_url)["NUL1"]["CustomerName"] == "A\x00B"
+
+
+def test_a_nul_is_rejected_clearly_by_postgresql_and_nothing_is_written(pg_url: str, tmp_path: Path,
+                                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    sage = make_sage_db(tmp_path / "sage.db", [
+        {"customer_id": cid, "name": name, "address1": "1 Main", "city": "Denver", "state": "CO",
+         "postal_code": "80202", "phone": "1", "contact": "Pat", "status": 3, "inactive": 0}
+        for cid, name in (("GOOD1", "Fine"), ("NUL1", "A\x00B"))])
+    load(pg_url, [], [])
+    before = table_rows(pg_url)
+    ran = smsync(capsys, "sync", "--sage", sage, "--smsturbo", pg_url, "--all-eligible", "--yes",
+                 "--reports", str(tmp_path / "reports"))
+    assert ran.code == 1
+    line = ran.one_error_line()
+    assert "NUL" in line and "nothing was written" in line
+    assert table_rows(pg_url) == before  # not even GOOD1: all or nothing
+    assert count_rows(pg_url, "smsync_runs") == 0
+    assert smsync(capsys, "verify", str(tmp_path / "reports"), "--smsturbo", pg_url).code == 0
+
+
+def test_exact_ids_on_a_case_blind_collation(server: str, tmp_path: Path,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    """``ACME01`` in Sage and ``acme01`` typed by hand in SMSTurbo are different customers to smsync.
+
+    PostgreSQL compares exactly and takes both. MariaDB's utf8mb4_general_ci key says they are one: the import
+    is refused with a sentence about letter case, and nothing is written.
+    """
+    load(server, [sage_row("ACME01", "Acme Paving"), sage_row("1001", "Benson")],
+         [{"CustomerID": "acme01", "CustomerName": "Acme (typed by hand)"}])
+    diff = smsync(capsys, "diff", "--sage", server, "--smsturbo", server, "--format", "json").data
+    assert [r["customer_id"] for r in diff["smsturbo_only"]] == ["acme01"]
+    assert [r["customer_id"] for r in diff["sage_only"]] == ["1001", "ACME01"]
+    before = table_rows(server)
+    reports = str(tmp_path / "reports")
+    ran = smsync(capsys, "sync", "--sage", server, "--smsturbo", server, "--select", "ACME01,1001", "--yes",
+                 "--reports", reports)
+    if server.startswith("postgresql"):
+        assert ran.code == 0, ran.err
+        assert set(table_rows(server)) == {"ZZDEFAULT", "acme01", "ACME01", "1001"}
+    else:
+        assert ran.code == 1
+        line = ran.one_error_line()
+        assert "duplicate" in line and "letter case" in line and "nothing was written" in line
+        assert table_rows(server) == before  # 1001 was not written either: one transaction
+        assert count_rows(server, "smsync_runs") == 0
+        # the same selection without the clash goes through
+        assert smsync(capsys, "sync", "--sage", server, "--smsturbo", server, "--select", "1001", "--yes",
+                      "--reports", reports).code == 0
+        assert set(table_rows(server)) == {"ZZDEFAULT", "acme01", "1001"}
+    assert smsync(capsys, "verify", reports, "--smsturbo", server).code == 0
