@@ -124,10 +124,7 @@ def smsturbo_table(metadata: sa.MetaData, *, schema: str | None = None) -> sa.Ta
 
 # -- the story: fixed rows every demo contains ---------------------------------------------------------------
 
-_SAGE_NAMES: Final = tuple(c.name for c in sage_table(sa.MetaData()).columns)
-_SMSTURBO_NAMES: Final = tuple(c.name for c in smsturbo_table(sa.MetaData()).columns)
-
-#: Sage rows in ``_SAGE_NAMES`` order (recnum ... ntetxt).
+#: Sage rows, in the column order of :func:`sage_table` (recnum ... ntetxt).
 _SAGE_STORY: Final[tuple[tuple[Any, ...], ...]] = (
     ("1001", "Benson Excavating LLC", "Benson Excavat", "4821 W Colfax Ave", None, "Lakewood", "CO", "80214",
      "(303) 555-0101", "(303) 555-0102", "(720) 555-0103", "office@bensonexcavating.com", "Dale Benson",
@@ -221,7 +218,7 @@ _SAGE_STORY: Final[tuple[tuple[Any, ...], ...]] = (
      3, 0, 4, "2021-03-01", "Same Client Number as Holloway Builders."),
 )
 
-#: SMSTurbo rows in ``_SMSTURBO_NAMES`` order (CustomerID ... Notes).
+#: SMSTurbo rows, in the column order of :func:`smsturbo_table` (CustomerID ... Notes).
 _SMSTURBO_STORY: Final[tuple[tuple[Any, ...], ...]] = (
     (TEMPLATE_ID, "DEFAULT TEMPLATE", None, None, None, None, None, None, None, None, None, None,
      "CO-STD", 2, 5000.0, "Net 30", 1, "Template for new customers."),

@@ -104,6 +104,20 @@ def test_frames_are_the_rows_written(built: demo.DemoPaths) -> None:
 # -- the story ------------------------------------------------------------------------------------------------
 
 
+def test_story_ids_name_rows_that_exist(
+    sage_rows: list[dict[str, Any]], customers: dict[str, dict[str, Any]]
+) -> None:
+    sage_ids = {r["recnum"] for r in sage_rows}
+    story = demo.story_ids()
+    for role, ids in story.items():
+        if role == "smsturbo_only":
+            assert set(ids) <= set(customers) - sage_ids
+        else:
+            assert set(ids) <= sage_ids, role
+    for role in ("different", "whitespace_only", "identical"):
+        assert set(story[role]) <= set(customers)
+
+
 def test_julie_smith_is_inactive_with_status_6_and_not_in_smsturbo(
     built: demo.DemoPaths, customers: dict[str, dict[str, Any]]
 ) -> None:
