@@ -249,7 +249,8 @@ def render_html(notebook: Mapping[str, Any], header: Mapping[str, Any]) -> str:
 
     node = nbformat.reads(json.dumps(notebook), as_version=4)  # type: ignore[no-untyped-call]
     exporter = HTMLExporter(  # type: ignore[no-untyped-call]
-        template_name="basic", exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True
+        template_name="basic", exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True,
+        exclude_anchor_links=True,
     )
     body, _resources = exporter.from_notebook_node(node)
     env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
