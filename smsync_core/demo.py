@@ -771,7 +771,7 @@ def demo_frames(clients: int = 300, seed: int = 100) -> tuple[pd.DataFrame, pd.D
 # -- writing ------------------------------------------------------------------------------------------------------
 
 
-def _batches(table: sa.Table, columns: Columns, size: int, *, iso_dates: bool) -> Iterator[list[Any]]:
+def _batches(table: sa.Table, columns: Columns, size: int, *, iso_dates: bool) -> Iterator[Iterator[tuple[Any, ...]]]:
     """Rows as tuples, ``size`` at a time; dates as ISO text when the driver has no date type."""
     names = [c.name for c in table.columns]
     total = columns[names[0]].shape[0]
@@ -782,7 +782,7 @@ def _batches(table: sa.Table, columns: Columns, size: int, *, iso_dates: bool) -
             if iso_dates and values.dtype.kind == "M":
                 values = np.datetime_as_string(values, unit="D")
             parts.append(values.tolist())
-        yield list(zip(*parts, strict=True))
+        yield zip(*parts, strict=True)
 
 
 def _sqlite_file(path: Path, table: sa.Table, columns: Columns) -> None:
