@@ -166,7 +166,8 @@ def check(sage: pd.DataFrame, config: Config, lengths: Mapping[str, int | None] 
 
     def inactive_message(rows: pd.DataFrame) -> pd.Series:
         ref = status_ref(rows["status"], config)
-        reason = ("status " + ref).where(ref != "", "the Inactive flag")
+        by_status = rows["status"].astype("Int64").isin(sorted(config.inactive_statuses)).fillna(False)
+        reason = ("status " + ref).where(by_status.astype(bool), "the Inactive flag")  # else only inactv is set
         return "Client is inactive (" + reason + "); it starts unchecked so it is not brought over to SMSTurbo."
 
     parts.append(_findings(sage, inactive, "inactive", inactive_message))
