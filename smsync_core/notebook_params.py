@@ -23,6 +23,7 @@ from smsync_core.errors import UsageError
 #: Environment variables that carry the real value of a redacted URL parameter into the kernel.
 URL_ENV = {"sage_url": "SMSYNC_SAGE_URL", "smsturbo_url": "SMSYNC_SMSTURBO_URL"}
 
+_SECRET_NAMES = ("password", "passwd", "pwd", "secret", "token")
 _TRUE = frozenset({"true", "yes", "1", "on"})
 _FALSE = frozenset({"false", "no", "0", "off"})
 
@@ -133,7 +134,11 @@ def env_name(parameter: str) -> str:
 
 
 def protect_parameters(values: Mapping[str, Any]) -> ProtectedParameters:
-    """Redact every password in text parameters; the real values go to the kernel's environment only."""
+    """Redact every password in text parameters; the real values go to the kernel's environment only.
+
+    A parameter named like a secret (``password``, ``token``...) is redacted whole; in other text parameters the
+    passwords of URLs (also ``PWD=`` of ODBC strings) are.
+    """
     recorded: dict[str, Any] = {}
     environment: dict[str, str] = {}
     found: set[str] = set()
@@ -141,10 +146,13 @@ def protect_parameters(values: Mapping[str, Any]) -> ProtectedParameters:
         if not isinstance(value, str) or not value:
             recorded[name] = value
             continue
-        words = url_secrets(value)
-        redacted = redact_url(value) if ("://" in value or words) else value
-        for word in words:
-            redacted = (redacted or "").replace(word, "***")
+        if any(part in name.lower() for part in _SECRET_NAMES):  # the whole value is the secret
+            words, redacted = frozenset({value}), "***"
+        else:
+            words = url_secrets(value)
+            redacted = (redact_url(value) or "") if ("://" in value or words) else value
+            for word in words:
+                redacted = redacted.replace(word, "***")
         if redacted != value:
             environment[env_name(name)] = value
             found.update(words)

@@ -111,6 +111,10 @@ def test_passwords_in_url_parameters_go_to_the_kernel_environment_only(monkeypat
     assert protected.recorded["apply"] is True and protected.recorded["select"] == "A,B"
     assert protected.environment == {"SMSYNC_SAGE_URL": url, "SMSYNC_SMSTURBO_URL": odbc}
     assert CANARY in protected.secrets
+    token = protect_parameters({"api_token": CANARY})
+    assert token.recorded == {"api_token": "***"} and token.environment == {"SMSYNC_PARAM_API_TOKEN": CANARY}
+    monkeypatch.setenv("SMSYNC_PARAM_API_TOKEN", CANARY)
+    assert kernel_value("***", "api_token") == CANARY
     monkeypatch.setenv("SMSYNC_SAGE_URL", url)
     assert kernel_value(protected.recorded["sage_url"], "sage_url") == url
     assert kernel_value("postgresql+psycopg://other:***@elsewhere/db", "sage_url") == (
