@@ -242,6 +242,37 @@ def test_missing_table_exits_2(run: Run, tmp_path: Path) -> None:
     assert_one_line_error(err, "reccln", "smsync.toml")
 
 
+def test_diff_needs_only_read_access_to_smsturbo(run: Run, dbs: tuple[str, str], tmp_path: Path) -> None:
+    before = sha256(tmp_path / "turbo.db")
+    read_only = f"sqlite:///file:{tmp_path / 'turbo.db'}?mode=ro&uri=true"
+    code, out, err = run("diff", "--sage", dbs[0], "--smsturbo", read_only, "--all", "--format", "json")
+    assert code == 0, err
+    assert [e["customer_id"] for e in json.loads(out)["different"]] == ["ACME"]
+    assert sha256(tmp_path / "turbo.db") == before
+
+
+def test_diff_with_a_client_list_export(run: Run, dbs: tuple[str, str], tmp_path: Path) -> None:
+    export = tmp_path / "clients.csv"
+    export.write_text("Client Number,Client Name\nACME,Acme Corp\nNEW-2,New Two\n", encoding="utf-8")
+    code, out, _ = run("diff", "--sage", str(export), "--smsturbo", dbs[1], "--format", "json")
+    assert code == 0
+    data = json.loads(out)
+    assert [e["customer_id"] for e in data["sage_only"]] == ["NEW-2"]
+    assert [e["customer_id"] for e in data["smsturbo_only"]] == ["SAME", "TURBO-ONLY"]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="argparse prints its usage and 'smsync diff: error: ...' (two lines); cli.py is outside this test "
+    "suite's files, reported to the lead",
+)
+def test_a_usage_error_is_one_line_too(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["diff", "--format", "xml"])
+    assert info.value.code == 2
+    assert_one_line_error(capsys.readouterr().err, "--format")
+
+
 @pytest.fixture
 def locked_turbo(dbs: tuple[str, str], tmp_path: Path) -> Iterator[str]:
     holder = sqlite3.connect(tmp_path / "turbo.db", timeout=0)
