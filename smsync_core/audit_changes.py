@@ -46,8 +46,14 @@ class Change:
         return Change(self.customer_id, action, self.after, self.before)
 
 
+#: Types that need no conversion at all (checked by exact type: the common case, kept fast).
+PLAIN_TYPES = frozenset({str, int, bool, type(None)})
+
+
 def python_value(value: Any) -> Any:
     """Turn a pandas/numpy cell into a plain Python value a DBAPI driver binds (missing -> None)."""
+    if type(value) in PLAIN_TYPES:
+        return value
     if value is None or value is pd.NA or value is pd.NaT:
         return None
     if isinstance(value, float) and math.isnan(value):
@@ -97,29 +103,39 @@ def decode_value(value: Any) -> Any:
 
 
 def _encode_row(row: Mapping[str, Any] | None) -> dict[str, Any] | None:
-    return None if row is None else {column: encode_value(v) for column, v in row.items()}
+    if row is None:
+        return None
+    return {column: v if type(v) in PLAIN_TYPES else encode_value(v) for column, v in row.items()}
 
 
 def _decode_row(row: Mapping[str, Any] | None) -> dict[str, Any] | None:
     return None if row is None else {column: decode_value(v) for column, v in row.items()}
 
 
+def _tag(value: Any) -> Any:
+    """``default`` hook of the JSON encoder: tag what JSON has no type for."""
+    encoded = encode_value(value)
+    if encoded is value:
+        raise TypeError(f"cannot record a value of type {type(value).__name__}")
+    return encoded
+
+
+_ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False, default=_tag)
+
+
+def _line(change: Change) -> str:
+    item = {"customer_id": change.customer_id, "action": change.action, "before": change.before,
+            "after": change.after}
+    try:  # fast path: the C encoder, calling _tag only for decimals, dates, bytes...
+        return _ENCODER.encode(item)
+    except ValueError:  # a NaN or infinite float: tag every value the slow way
+        item["before"], item["after"] = _encode_row(change.before), _encode_row(change.after)
+        return _ENCODER.encode(item)
+
+
 def encode_changes(changes: Iterable[Change]) -> bytes:
     """The changes as JSON Lines (UTF-8, one change per line, keys in a fixed order)."""
-    lines = [
-        json.dumps(
-            {
-                "customer_id": change.customer_id,
-                "action": change.action,
-                "before": _encode_row(change.before),
-                "after": _encode_row(change.after),
-            },
-            ensure_ascii=False,
-            allow_nan=False,
-        )
-        for change in changes
-    ]
-    return "".join(line + "\n" for line in lines).encode("utf-8")
+    return "".join(_line(change) + "\n" for change in changes).encode("utf-8")
 
 
 def decode_changes(data: bytes | str) -> list[Change]:

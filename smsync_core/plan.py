@@ -76,9 +76,10 @@ class Plan:
         """The plan as row changes keyed by target column (what apply executes)."""
         columns = [str(c) for c in self.inserts.columns]
         key = columns.index(self.id_column) if len(self.inserts) else 0
+        arrays = [self.inserts[c].to_numpy(dtype=object) for c in self.inserts.columns]
         out = [  # the insert frame already holds plain Python values (see _inserts)
-            Change(str(row[key]), "insert", None, dict(zip(columns, row, strict=True)))
-            for row in self.inserts.itertuples(index=False, name=None)
+            Change(str(values[key]), "insert", None, dict(zip(columns, values, strict=True)))
+            for values in zip(*arrays, strict=True)
         ]
         for cid, group in self.updates.groupby("customer_id", sort=False):
             out.append(Change(
