@@ -249,7 +249,11 @@ def target_engine(url: str | URL, config: Config | None = None) -> Engine:
 
 # --- error translation -----------------------------------------------------------------------------------------
 
-_ACCESS_CODES = re.compile(r"\b(229|230|262|297|300|916|1044|1045|1142|1143|1227|1370|18456|42501|28P01|28000)\b")
+_ACCESS_CODES = frozenset(
+    {"229", "230", "262", "297", "300", "916", "1044", "1045", "1142", "1143", "1227", "1370", "18456", "42501",
+     "28P01", "28000"}
+)
+_LOGIN_CODES = frozenset({"18456", "28P01", "1045"})
 _MISSING_TABLE = re.compile(
     r"no such table|\b(42P01|1146|208)\b|Table '[^']*' doesn't exist|"
     r"relation \"[^\"]*\" does not exist|Invalid object name"
@@ -275,6 +279,16 @@ def _codes(exc: DBAPIError) -> str:
     args = getattr(orig, "args", ())
     parts.extend(str(a) for a in args[:2])
     return " ".join(parts)
+
+
+def _error_codes(exc: DBAPIError) -> frozenset[str]:
+    """The error's codes only (SQLSTATE, driver number; ODBC's "(229)"), never numbers quoted from the data."""
+    orig = exc.orig
+    codes = {str(getattr(orig, a)) for a in ("sqlstate", "pgcode") if getattr(orig, a, None)}
+    args: tuple[Any, ...] = tuple(getattr(orig, "args", ()))
+    codes.update(str(a) for a in args[:1] if isinstance(a, int) or (isinstance(a, str) and re.fullmatch(r"\w{5}", a)))
+    codes.update(re.findall(r"\((\d+)\) \(SQL\w+\)", str(orig)))  # pyodbc: "... (229) (SQLExecDirectW)"
+    return frozenset(codes)
 
 
 def translate_error(exc: DBAPIError | NoSuchTableError, side: Side, url: str | URL | None = None) -> SmsyncError:
@@ -304,12 +318,18 @@ def translate_error(exc: DBAPIError | NoSuchTableError, side: Side, url: str | U
             f"Sage 100 Contractor's logon trigger rejected smsync (SAGE ERROR 50004){who}; ask the administrator "
             "to allow the application name in sqlserver.app_name, or set it to one the trigger accepts."
         )
-    if "18456" in text or "28P01" in text or "1045" in text or "password authentication failed" in text:
+    if _MISSING_DRIVER.search(text):
+        return ConnectionFailed(
+            f"The ODBC driver of the {where} connection is not installed ({_first_line(exc)}); install it, or name "
+            "one that is (odbcinst -q -d lists them) in driver= of the URL or in sqlserver.driver."
+        )
+    codes = _error_codes(exc)
+    if codes & _LOGIN_CODES or _LOGIN_REFUSED.search(text):
         return AccessDenied(
             f"The {where} database refused the login{who}; check the user name and password, "
             "or ask the administrator to enable this login."
         )
-    if _ACCESS_CODES.search(text) or "permission denied" in text.lower() or "command denied" in text.lower():
+    if codes & _ACCESS_CODES or "permission denied" in text.lower() or "command denied" in text.lower():
         need = "read access (db_datareader / SELECT)" if side == "sage" else "SELECT, INSERT and UPDATE"
         return AccessDenied(
             f"The {where} database denied access{who}: the user's authority level needs to be edited; "
@@ -343,8 +363,18 @@ def translate_error(exc: DBAPIError | NoSuchTableError, side: Side, url: str | U
     )
 
 
+_LOGIN_REFUSED = re.compile(
+    r"password authentication failed|role \"[^\"]*\" does not exist|no pg_hba\.conf entry|"
+    r"Login failed for user"
+)
+_MISSING_DRIVER = re.compile(r"\bIM002\b|Can't open lib|Data source name not found")
+
+
 def _first_line(exc: BaseException) -> str:
     orig = getattr(exc, "orig", exc)
+    args: tuple[Any, ...] = tuple(getattr(orig, "args", ()))
+    if len(args) == 2 and all(isinstance(a, str) for a in args):  # pyodbc: (SQLSTATE, message)
+        orig = args[1]
     return str(orig).strip().splitlines()[0][:200] if str(orig).strip() else type(orig).__name__
 
 

@@ -445,3 +445,27 @@ def test_real_postgresql_sage_session_is_read_only(pg_url: str) -> None:
     with admin.connect() as conn:
         assert conn.exec_driver_sql("SELECT count(*) FROM reccln").scalar() == 1
     admin.dispose()
+
+
+def test_a_missing_odbc_driver_says_to_install_it() -> None:
+    engine = source_engine("mssql+pyodbc://reader:S3cret@srv/Company1?driver=No+Such+Driver+For+SQL+Server")
+    with pytest.raises(ConnectionFailed) as info, database_errors("sage", engine.url), engine.connect():
+        pass  # a real pyodbc error: unixODBC cannot find the driver, before any network
+    message = str(info.value)
+    assert "driver" in message and "install" in message and "S3cret" not in message
+    assert "network" not in message  # the server is not the problem
+
+
+def test_an_error_code_inside_quoted_data_is_not_read_as_one() -> None:
+    error = translate_error(_wrapped(sqlite3.OperationalError("no such table: 1045")), "sage")
+    assert isinstance(error, SchemaMismatch)  # not MySQL's 1045 "access denied"
+
+
+@pytest.mark.server
+def test_real_postgresql_unknown_login_is_access_denied(pg_url: str) -> None:
+    url = sa.make_url(pg_url).set(username="nobody_smsync_test", password="S3cret")
+    engine = source_engine(url)
+    with pytest.raises(AccessDenied, match="refused the login") as info, database_errors("sage", url), engine.connect():
+        pass
+    engine.dispose()
+    assert "nobody_smsync_test" in str(info.value) and "S3cret" not in str(info.value)
