@@ -86,7 +86,7 @@ def current_rows(connection: sa.Connection, table: sa.Table, id_column: str,
 def _locked(connection: sa.Connection, stmt: sa.Select[Any], table: sa.Table) -> sa.Select[Any]:
     """Lock the rows read against other writers until commit (SQLite: BEGIN IMMEDIATE already did)."""
     if connection.dialect.name == "mssql":
-        return stmt.with_hint(table, "WITH (UPDLOCK, HOLDLOCK)")
+        return stmt.with_hint(table, "WITH (UPDLOCK, HOLDLOCK)", "mssql")
     if connection.dialect.name != "sqlite":
         return stmt.with_for_update()
     return stmt

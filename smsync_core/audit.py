@@ -47,7 +47,9 @@ HEAD = "chain.json"
 PENDING = ".pending"
 LOCK = ".smsync.lock"
 GENESIS = "0" * 64
-OUTCOMES = ("committed", "conflict", "failed")
+#: How a record can end: an import "committed" (or ended in "conflict" / "failed"); a run that imports nothing
+#: itself, such as a notebook, "completed".
+OUTCOMES = ("committed", "conflict", "failed", "completed")
 
 _SECRET_KEYS = frozenset({"password", "pwd", "passwd", "secret", "token", "access_token"})
 _CONN_SECRET = re.compile(r"(?i)\b(pwd|password)\s*=\s*(\{[^}]*\}|[^;]*)")
