@@ -27,6 +27,7 @@ from smsync_core.connections import (
 )
 from smsync_core.errors import AccessDenied, ConfigurationError, ConnectionFailed, ReadOnlyViolation, SchemaMismatch
 from smsync_core.reading import mapped_columns
+from smsync_core.sources import sage100_contractor
 from tests.support.data import client, make_sage_db, make_smsturbo_db, read_table, sha256
 
 WRITES = [
@@ -469,3 +470,50 @@ def test_real_postgresql_unknown_login_is_access_denied(pg_url: str) -> None:
         pass
     engine.dispose()
     assert "nobody_smsync_test" in str(info.value) and "S3cret" not in str(info.value)
+
+
+def _mariadb_reccln(url: str) -> None:
+    admin = sa.create_engine(url)
+    columns = ", ".join(f"`{c}` varchar(50)" for c in load_config({}).sage.columns.values())
+    with admin.begin() as conn:
+        conn.exec_driver_sql(f"CREATE TABLE reccln ({columns})")
+        conn.exec_driver_sql("INSERT INTO reccln (recnum, clnnme) VALUES ('A1', 'Acme')")
+        conn.exec_driver_sql("CREATE TABLE unrelated (x int)")
+    admin.dispose()
+
+
+@pytest.mark.server
+def test_real_mariadb_sage_reads_but_never_writes(mariadb_odbc_url: str) -> None:
+    _mariadb_reccln(mariadb_odbc_url)
+    engine = source_engine(mariadb_odbc_url)
+    clients = sage100_contractor.read_clients(engine, load_config({}))
+    assert clients["customer_id"].tolist() == ["A1"] and clients["name"].tolist() == ["Acme"]
+    with pytest.raises(ReadOnlyViolation), engine.begin() as conn:
+        conn.exec_driver_sql("DELETE FROM reccln")
+    raw = engine.raw_connection()
+    try:
+        with pytest.raises(pyodbc.Error, match=r"(?i)read.only|1792"):
+            raw.cursor().execute("DELETE FROM reccln")  # the session itself is read-only
+    finally:
+        raw.close()
+    engine.dispose()
+
+
+@pytest.mark.server
+def test_real_mariadb_command_denied_is_access_denied(
+    mariadb_odbc_url: str, mariadb_user: Callable[..., str]
+) -> None:
+    _mariadb_reccln(mariadb_odbc_url)
+    reader = mariadb_user(mariadb_odbc_url, "clerk", {"unrelated": ["SELECT"]})
+    engine = source_engine(reader)
+    password = sa.make_url(reader).password
+    with (
+        pytest.raises((AccessDenied, SchemaMismatch)) as info,
+        database_errors("sage", reader),
+        engine.connect() as conn,
+    ):
+        conn.exec_driver_sql("SELECT recnum FROM reccln")
+    engine.dispose()
+    assert isinstance(info.value, AccessDenied), str(info.value)
+    assert "authority level" in str(info.value)
+    assert not password or password not in str(info.value)
