@@ -103,8 +103,13 @@ def test_id_too_long_at_sixteen_characters_not_fifteen(read_sage: Reader) -> Non
         "\u0410CME",  # Cyrillic А, looks like Latin A
         "ACME\u00a0",  # no-break space
         "AC\x00ME",  # NUL
+        "ACME\n",  # a trailing newline from a paste
+        "\uff21\uff22",  # fullwidth ＡＢ
+        "1\u0661",  # Arabic-Indic digit one
+        "A\u200b1",  # zero-width space
     ],
-    ids=["lower", "space", "dot", "slash", "quote", "amp", "umlaut", "cyrillic", "nbsp", "nul"],
+    ids=["lower", "space", "dot", "slash", "quote", "amp", "umlaut", "cyrillic", "nbsp", "nul", "newline",
+         "fullwidth", "arabic-digit", "zero-width"],
 )
 def test_id_invalid_chars(read_sage: Reader, bad_id: str) -> None:
     findings = findings_of(read_sage, [client("GOOD-1"), client(bad_id)])
