@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import openpyxl
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from smsync_core.config import load_config
 from smsync_core.connections import source_engine, target_engine
@@ -240,3 +243,36 @@ def test_frames_use_text_dtype_with_na_for_null(tmp_path: Path) -> None:
     engine.dispose()
     assert customers["fax"].isna().all() and customers["email"].tolist() == [""]
     assert isinstance(customers["name"].dtype, pd.StringDtype)
+
+
+# --- round trip through a real database (hypothesis) -------------------------------------------------------------
+
+_DB_NUMBER = itertools.count()
+TEXT_VALUES = st.one_of(
+    st.none(),
+    st.text(st.characters(exclude_categories=("Cs",)), max_size=12),
+    st.sampled_from(["0042", " 1001", "1001.0", "1e3", "NULL", "  ", "acme01", "MÜLLER", "\u0410CME"]),
+)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(values=st.lists(st.tuples(TEXT_VALUES, TEXT_VALUES), min_size=1, max_size=6))
+def test_text_values_survive_the_sage_table_exactly(tmp_path: Path, values: list[tuple[str | None, ...]]) -> None:
+    path = tmp_path / f"s{next(_DB_NUMBER)}.db"
+    url = make_sage_db(path, [client(cid, name=name) for cid, name in values])
+    engine = source_engine(url)
+    sage = sage100_contractor.read_clients(engine, CONFIG)
+    engine.dispose()
+    path.unlink()
+    got = [(None if c is pd.NA else c, None if n is pd.NA else n) for c, n in zip(sage["customer_id"], sage["name"],
+                                                                                    strict=True)]
+    assert got == values
+
+
+def test_mixed_client_number_column_reads_as_text(tmp_path: Path) -> None:
+    # SQLite keeps text that is not a number as text even in an INTEGER column: both must read back as written
+    url = make_sage_db(tmp_path / "s.db", [client(1001), client("ACME"), client(None), client(7)], recnum_type="int")
+    engine = source_engine(url)
+    sage = sage100_contractor.read_clients(engine, CONFIG)
+    engine.dispose()
+    assert [None if v is pd.NA else v for v in sage["customer_id"]] == ["1001", "ACME", None, "7"]
