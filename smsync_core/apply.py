@@ -23,14 +23,15 @@ next run marks it failed. A crash after 9 leaves a pending record with a row: it
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import sqlalchemy as sa
 
-from smsync_core.apply_sql import classify, current_rows, write_changes, write_transaction
+from smsync_core.apply_result import CONFLICT_COLUMNS, ApplyResult, rows_frame
+from smsync_core.apply_sql import classify, current_rows, refuse_unstorable, write_changes, write_transaction
 from smsync_core.audit import (
     PENDING,
     PendingRecord,
@@ -57,78 +58,8 @@ STEPS = ("record", "begin", "check", "audit-table", "changes", "insert", "update
 
 Hook = Callable[[str], None]
 Progress = Callable[[int, int], None]
-CONFLICT_COLUMNS = ("customer_id", "field", "planned_before", "current", "reason")
-
-
-def _frame(rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> pd.DataFrame:
-    return pd.DataFrame([dict(r) for r in rows], columns=list(columns)).astype(object)
-
-
-@dataclass(frozen=True)
-class ApplyResult:
-    """What a run did. ``outcome``: committed, nothing-to-do, conflict, failed or dry-run."""
-
-    run_id: str
-    outcome: str
-    inserted: tuple[str, ...]
-    updated: tuple[str, ...]
-    skipped: pd.DataFrame
-    record_dir: Path | None
-    conflicts: pd.DataFrame = field(default_factory=lambda: _frame([], CONFLICT_COLUMNS))
-    deleted: tuple[str, ...] = ()
-    error: str | None = None
-    kind: str = "sync"
-
-    @property
-    def ok(self) -> bool:
-        """True when the run did its job (committed, had nothing to do, or was a dry run)."""
-        return self.outcome in ("committed", "nothing-to-do", "dry-run")
-
-    def message(self) -> str:
-        """One sentence for people, the seed's "Import completed" on success."""
-        where = f"; record in {self.record_dir}" if self.record_dir else ""
-        if self.outcome == "committed" and self.kind == "undo":
-            note = f"; {len(self.conflicts)} later edits left alone" if len(self.conflicts) else ""
-            return (f"Undo completed: {len(self.deleted)} removed, {len(self.updated)} restored, "
-                    f"{len(self.inserted)} put back{note}{where}")
-        if self.outcome == "committed":
-            extra = f", {len(self.deleted)} removed" if self.deleted else ""
-            note = f"; {len(self.conflicts)} later edits left alone" if len(self.conflicts) else ""
-            return (f"Import completed: {len(self.inserted)} inserted, {len(self.updated)} updated"
-                    f"{extra}{note}{where}")
-        if self.outcome == "nothing-to-do" and self.kind == "undo":
-            return "Nothing to undo: SMSTurbo already holds what it held before that run."
-        if self.outcome == "nothing-to-do":
-            return "Nothing to import: SMSTurbo already holds every selected change."
-        if self.outcome == "dry-run":
-            return f"Dry run: {len(self.inserted)} would be inserted, {len(self.updated)} updated; nothing was written."
-        if self.outcome == "conflict" and self.kind == "undo":
-            return (f"Nothing was undone: SMSTurbo changed every row since that run ({len(self.conflicts)} "
-                    f"later edits, left alone){where}.")
-        if self.outcome == "conflict":
-            return (f"SMSTurbo changed since the plan was made ({len(self.conflicts)} conflicts); nothing was "
-                    f"written{where}; review the differences and plan again.")
-        return f"The import failed and nothing was written ({self.error}){where}."
-
-    def to_dict(self) -> dict[str, Any]:
-        """The design's ``sync`` JSON shape (plus record_dir, conflicts, error)."""
-        return {
-            "run_id": self.run_id,
-            "dry_run": self.outcome == "dry-run",
-            "outcome": self.outcome,
-            "inserted": sorted(self.inserted),
-            "updated": sorted(self.updated),
-            "deleted": sorted(self.deleted),
-            "skipped": [{"customer_id": str(r.customer_id), "reason": str(r.reason)}
-                        for r in self.skipped.sort_values("customer_id").itertuples(index=False)],
-            "record_dir": None if self.record_dir is None else str(self.record_dir),
-            "conflicts": [{k: encode_value(v) for k, v in zip(CONFLICT_COLUMNS, row, strict=True)}
-                          for row in self.conflicts[list(CONFLICT_COLUMNS)].itertuples(index=False)],
-            "error": self.error,
-            "kind": self.kind,
-        }
-
-
+__all__ = ["STEPS", "ApplyResult", "RunRequest", "apply_plan", "dry_run_result", "execute_run", "run_lookup",
+           "target_identity"]
 @dataclass(frozen=True)
 class RunRequest:
     """A run to execute: its changes, what the record says about it, and how conflicts are treated."""
@@ -252,12 +183,13 @@ def _run(request: RunRequest, record: PendingRecord, engine: sa.Engine, table: s
                 raise _Stopped("conflict", conflicts)
             if not todo:
                 raise _Stopped("nothing-to-do", [])
+            refuse_unstorable(connection.dialect.name, todo, field_names)
             ensure_runs_table(connection, runs)
             step("audit-table")
             data = encode_changes(todo)
             digest = record.write_file("changes.jsonl", data)
             if conflicts:
-                record.write_file("conflicts.jsonl", _jsonl(_frame(conflicts, CONFLICT_COLUMNS)))
+                record.write_file("conflicts.jsonl", _jsonl(rows_frame(conflicts, CONFLICT_COLUMNS)))
             record.save()
             step("changes")
             total, written = len(todo), [0]
@@ -328,7 +260,7 @@ def _stopped(stop: _Stopped, request: RunRequest, record: PendingRecord) -> Appl
         record.discard()
         return ApplyResult(record.run_id, "nothing-to-do", (), (), request.skipped, None, kind=request.kind)
     record.write_file("changes.jsonl", encode_changes(request.changes))
-    record.write_file("conflicts.jsonl", _jsonl(_frame(stop.conflicts, CONFLICT_COLUMNS)))
+    record.write_file("conflicts.jsonl", _jsonl(rows_frame(stop.conflicts, CONFLICT_COLUMNS)))
     record.finalize("conflict", error="SMSTurbo changed since the changes were planned; nothing was written",
                     counts={"conflicts": len(stop.conflicts)})
     return _result(request, record, "conflict", [], stop.conflicts, None)
@@ -341,7 +273,7 @@ def _result(request: RunRequest, record: PendingRecord, outcome: str, todo: Sequ
 
     where = record.path if pending else record.root / record.run_id
     return ApplyResult(record.run_id, outcome, ids("insert"), ids("update"), request.skipped, where,
-                       _frame(conflicts, CONFLICT_COLUMNS), ids("delete"), error, request.kind)
+                       rows_frame(conflicts, CONFLICT_COLUMNS), ids("delete"), error, request.kind)
 
 
 def _counts(changes: Sequence[Change]) -> dict[str, int]:

@@ -15,6 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from smsync_core.audit_changes import Change, python_value, same_value
+from smsync_core.errors import ImportFailed
 
 #: Rows per executemany call (and per progress step).
 BATCH_ROWS = 2_000
@@ -151,6 +152,19 @@ def _field_conflicts(cid: str, expected: Mapping[str, Any], row: Mapping[str, An
         for column, value in expected.items()
         if not same_value(row.get(column), value)
     ]
+
+
+def refuse_unstorable(dialect: str, changes: Sequence[Change], field_names: Mapping[str, str]) -> None:
+    """Reject clearly, before writing, text the target cannot store verbatim (PostgreSQL: NUL characters)."""
+    if dialect != "postgresql":
+        return
+    for change in changes:
+        for column, value in (change.after or {}).items():
+            if isinstance(value, str) and "\x00" in value:
+                raise ImportFailed(
+                    f"Customer {change.customer_id}: {field_names.get(column, column)} contains a NUL character, "
+                    "which PostgreSQL cannot store; remove it in Sage 100 and run the import again."
+                )
 
 
 def _batches(rows: Sequence[Any]) -> Iterator[Sequence[Any]]:
