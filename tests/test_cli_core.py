@@ -323,3 +323,12 @@ def test_the_installed_command(dbs: tuple[str, str], tmp_path: Path) -> None:
     done = _smsync("diff", "--sage", dbs[0], cwd=tmp_path)
     assert done.returncode == 2 and done.stdout == ""
     assert_one_line_error(done.stderr, "--smsturbo")
+
+
+def test_diff_table_when_smsturbo_has_fewer_mapped_columns(run: Run, dbs: tuple[str, str], tmp_path: Path) -> None:
+    config = tmp_path / "smsync.toml"
+    config.write_text('[smsturbo.columns]\ncity = ""\nphone = ""\n', encoding="utf-8")
+    code, out, err = run("diff", "--sage", dbs[0], "--smsturbo", dbs[1], "--all", "--config", str(config))
+    assert code == 0, err
+    assert "TURBO-ONLY" in out and "Right pane" in out
+    assert "555-0199" not in out  # phone is not compared when SMSTurbo does not map it

@@ -64,7 +64,8 @@ def run(args: argparse.Namespace) -> int:
         f"Eligible to import: {counts['eligible']}\n\n"
     )
     out.write(f"Left pane: in SMSTurbo, not in Sage 100\n  {LEFT_NOTE}\n")
-    out.write(table_text(rec.smsturbo_only[["customer_id", "name", "city", "phone"]], max_rows=100) + "\n\n")
+    shown = [c for c in ("customer_id", "name", "city", "phone") if c in rec.smsturbo_only.columns]  # as mapped
+    out.write(table_text(rec.smsturbo_only[shown], max_rows=100) + "\n\n")
     out.write("Right pane: in Sage 100, not in SMSTurbo\n")
     right = rec.sage_only[["customer_id", "name", "status_ref", "eligible", "rules"]]
     out.write(table_text(right, max_rows=200, max_width=60) + "\n")
