@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+import secrets
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -106,3 +109,100 @@ def quote(url: str, name: str) -> str:
 def reports(tmp_path: Path, name: str = "reports") -> str:
     """A reports directory under ``tmp_path`` (as text for the command line)."""
     return str(tmp_path / name)
+
+
+# --- scratch databases and sessions, for module-scoped setups (the shared fixtures are per test) ---------------
+
+PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/{database}"
+MARIADB_ADMIN_URL = ("mysql+pyodbc://root@127.0.0.1/{database}?driver=MariaDB+Unicode&port=3306"
+                     "&charset=utf8mb4")
+
+
+def _admin(kind: str) -> sa.Engine:
+    url = (PG_ADMIN_URL if kind == "postgresql" else MARIADB_ADMIN_URL).format(
+        database="postgres" if kind == "postgresql" else "mysql")
+    return sa.create_engine(url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+
+
+@contextmanager
+def scratch_database(kind: str) -> Iterator[str]:
+    """A fresh database on ``kind`` ("postgresql" or "mariadb"), dropped afterwards: its admin URL."""
+    name = f"smsync_srv_{secrets.token_hex(5)}"
+    engine = _admin(kind)
+    with engine.connect() as connection:
+        if kind == "postgresql":
+            connection.exec_driver_sql(f"CREATE DATABASE {name} ENCODING 'UTF8' TEMPLATE template0")
+        else:
+            connection.exec_driver_sql(f"CREATE DATABASE {name} CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci")
+    try:
+        yield (PG_ADMIN_URL if kind == "postgresql" else MARIADB_ADMIN_URL).format(database=name)
+    finally:
+        with engine.connect() as connection:
+            if kind == "postgresql":
+                connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+            else:
+                kill_sessions(kind, name, by="database")
+                connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {name}")
+        engine.dispose()
+
+
+@contextmanager
+def mariadb_login(database_url: str, name: str) -> Iterator[str]:
+    """A MariaDB login with SELECT, INSERT, UPDATE, DELETE on the whole database (no DDL): its URL."""
+    database = sa.make_url(database_url).database
+    user, password = f"{name}_{secrets.token_hex(4)}", secrets.token_hex(8)
+    engine = _admin("mariadb")
+    with engine.connect() as connection:
+        connection.exec_driver_sql(f"CREATE USER '{user}'@'%' IDENTIFIED BY '{password}'")
+        connection.exec_driver_sql(f"GRANT SELECT, INSERT, UPDATE, DELETE ON `{database}`.* TO '{user}'@'%'")
+    try:
+        yield sa.make_url(database_url).set(username=user, password=password).render_as_string(hide_password=False)
+    finally:
+        kill_sessions("mariadb", user, by="user")
+        with engine.connect() as connection:
+            connection.exec_driver_sql(f"DROP USER IF EXISTS '{user}'@'%'")
+        engine.dispose()
+
+
+def sessions(kind: str, value: str, *, by: str) -> list[int]:
+    """Server sessions of an application name (PostgreSQL), a user or a database (MariaDB)."""
+    engine = _admin(kind)
+    try:
+        with engine.connect() as connection:
+            if kind == "postgresql":
+                column = {"application": "application_name", "database": "datname", "user": "usename"}[by]
+                query = (f"SELECT pid FROM pg_stat_activity WHERE {column} = :v AND pid <> pg_backend_pid()")
+            else:
+                column = {"database": "DB", "user": "USER"}[by]
+                query = f"SELECT ID FROM information_schema.PROCESSLIST WHERE {column} = :v AND ID <> CONNECTION_ID()"
+            return [int(r[0]) for r in connection.execute(sa.text(query), {"v": value})]
+    finally:
+        engine.dispose()
+
+
+def kill_sessions(kind: str, value: str, *, by: str) -> int:
+    """End those sessions from a second connection, as a DBA would; returns how many were ended."""
+    found = sessions(kind, value, by=by)
+    engine = _admin(kind)
+    try:
+        with engine.connect() as connection:
+            for session in found:
+                try:
+                    if kind == "postgresql":
+                        connection.execute(sa.text("SELECT pg_terminate_backend(:p)"), {"p": session})
+                    else:
+                        connection.exec_driver_sql(f"KILL CONNECTION {session}")
+                except sa.exc.DBAPIError:  # it ended on its own meanwhile
+                    pass
+    finally:
+        engine.dispose()
+    return len(found)
+
+
+def wait_until_gone(kind: str, value: str, *, by: str, timeout: float = 30.0) -> None:
+    """Wait until the server has finished every session of ``value`` (rolled back or committed)."""
+    deadline = time.monotonic() + timeout
+    while sessions(kind, value, by=by):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"sessions of {value} still open after {timeout}s")
+        time.sleep(0.05)
