@@ -178,6 +178,39 @@ def _check_count(result: sa.CursorResult[Any], expected: int, what: str) -> None
         raise RuntimeError(f"{what} touched {count} rows instead of {expected}; the import was rolled back")
 
 
+def _bulk_insert(connection: sa.Connection, table: sa.Table,
+                 columns: Sequence[str]) -> Callable[[list[tuple[Any, ...]]], None]:
+    """An executemany of rows given as tuples in ``columns`` order.
+
+    The statement is compiled once and sent to the driver directly (with each column type's bind processing,
+    e.g. decimals on SQLite), skipping SQLAlchemy's per-row parameter handling; where the compiled form does
+    not take positional parameters in column order, it falls back to a Core insert.
+    """
+    dialect = connection.dialect
+    compiled = table.insert().compile(dialect=dialect, column_keys=list(columns))
+    if not compiled.positional or list(compiled.positiontup or ()) != list(columns):
+        def core(rows: list[tuple[Any, ...]]) -> None:
+            connection.execute(table.insert(), [dict(zip(columns, row, strict=True)) for row in rows])
+
+        return core
+    processors = [(i, table.c[c].type.dialect_impl(dialect).bind_processor(dialect)) for i, c in enumerate(columns)]
+    convert = [(i, p) for i, p in processors if p is not None]
+
+    def driver(rows: list[tuple[Any, ...]]) -> None:
+        if convert:
+            rows = [tuple(_apply(row, convert)) for row in rows]
+        connection.exec_driver_sql(compiled.string, rows)
+
+    return driver
+
+
+def _apply(row: tuple[Any, ...], convert: Sequence[tuple[int, Callable[[Any], Any]]]) -> list[Any]:
+    values = list(row)
+    for i, processor in convert:
+        values[i] = processor(values[i])
+    return values
+
+
 def write_changes(connection: sa.Connection, table: sa.Table, id_column: str, changes: Sequence[Change],
                   *, step: Step, progress: Callable[[int], None]) -> None:
     """Execute the changes with executemany in batches: inserts, then updates, then deletes."""
@@ -189,14 +222,15 @@ def write_changes(connection: sa.Connection, table: sa.Table, id_column: str, ch
             by_columns[tuple(change.after or {})].append(change)
     deletes = [c for c in changes if c.action == "delete"]
 
-    groups: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
-    for change in inserts:
-        row = dict(change.after or {})  # plain Python values already (Plan.changes, decoded records)
-        groups[tuple(row)].append(row)
-    for rows in groups.values():
-        for batch in _batches(rows):
+    groups: dict[tuple[str, ...], list[tuple[Any, ...]]] = defaultdict(list)
+    for change in inserts:  # plain Python values already (Plan.changes, decoded records)
+        after = change.after or {}
+        groups[tuple(after)].append(tuple(after.values()))
+    for columns, values in groups.items():
+        insert = _bulk_insert(connection, table, columns)
+        for batch in _batches(values):
             step("insert")
-            connection.execute(table.insert(), list(batch))
+            insert(list(batch))
             progress(len(batch))
 
     for columns, group in by_columns.items():
