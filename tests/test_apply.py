@@ -225,3 +225,48 @@ def test_canary_password_appears_in_no_record(story: Workbench, tmp_path: Path,
     for canary in canaries:
         assert not any(canary.encode() in t for t in texts), canary
     assert verify([reports], engine=story.smsturbo_engine).ok
+
+
+@pytest.mark.server
+@pytest.mark.parametrize("server", ["pg_url", "mariadb_odbc_url"])
+def test_import_conflict_rerun_and_undo_on_a_server(tmp_path: Path, request: pytest.FixtureRequest,
+                                                    server: str) -> None:
+    import sqlalchemy as sa
+
+    from smsync_core.demo import smsturbo_table
+    from smsync_core.undo import undo_run
+
+    url = request.getfixturevalue(server)
+    engine = sa.create_engine(url)
+    metadata = sa.MetaData()
+    table = smsturbo_table(metadata)
+    metadata.create_all(engine)
+    with engine.begin() as connection:
+        connection.execute(table.insert(), [{"CustomerID": "ZZDEFAULT", "CustomerName": "Template", "Terms": "Net 30",
+                                             "CreditLimit": 5000, "Active": 1}])
+        connection.execute(table.insert(), [{"CustomerID": "2000", "CustomerName": "Client 2000", "Phone": "old"}])
+    engine.dispose()
+    sage = make_sage_db(tmp_path / "sage.db", [client("1001", name=TRICKY[1]), client("1002", name=TRICKY[2]),
+                                               client("2000", phone="new")])
+    wb = smsync_core.connect(sage, url, {})
+    context = RunContext.create(url, sage, wb.config)
+    plan = wb.plan("all-eligible", replace=("phones",))
+    phone = sa.update(table).where(table.c.CustomerID == "2000")
+    with wb.smsturbo_engine.begin() as connection:
+        connection.execute(phone.values(Phone="edited"))
+    conflict = apply_plan(plan, wb.smsturbo_engine, wb.config, context=context, reports_dir=tmp_path / "reports")
+    assert conflict.outcome == "conflict" and list(conflict.conflicts["current"]) == ["edited"]
+    with wb.smsturbo_engine.begin() as connection:
+        assert connection.execute(sa.select(sa.func.count()).select_from(table)).scalar() == 2
+        connection.execute(phone.values(Phone="old"))
+    result = apply_plan(plan, wb.smsturbo_engine, wb.config, context=context, reports_dir=tmp_path / "reports")
+    assert result.outcome == "committed", result.error
+    with wb.smsturbo_engine.connect() as connection:
+        stored = dict(connection.execute(sa.select(table.c.CustomerID, table.c.CustomerName)).all())
+    assert stored["1001"] == TRICKY[1] and stored["1002"] == TRICKY[2]
+    again = apply_plan(plan, wb.smsturbo_engine, wb.config, context=context, reports_dir=tmp_path / "reports")
+    assert again.outcome == "nothing-to-do"
+    undone = undo_run(result.run_id, wb.smsturbo_engine, wb.config, context=context, reports_dir=tmp_path / "reports")
+    assert undone.outcome == "committed" and set(undone.deleted) == {"1001", "1002"}
+    assert verify([tmp_path / "reports"], engine=wb.smsturbo_engine).ok
+    wb.close()
