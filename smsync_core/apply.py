@@ -176,8 +176,8 @@ def _run(request: RunRequest, record: PendingRecord, engine: sa.Engine, table: s
         with write_transaction(engine) as connection:
             step("begin")
             ids = [c.customer_id for c in request.changes]
-            current = current_rows(connection, table, id_column, ids)
-            todo, _done, conflicts = classify(request.changes, current, field_names)
+            current, lookalikes = current_rows(connection, table, id_column, ids)
+            todo, _done, conflicts = classify(request.changes, current, field_names, lookalikes)
             step("check")
             if conflicts and (request.all_or_nothing or not todo):
                 raise _Stopped("conflict", conflicts)

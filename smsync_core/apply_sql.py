@@ -58,21 +58,29 @@ def _chunk_size(connection: sa.Connection) -> int:
 
 
 def current_rows(connection: sa.Connection, table: sa.Table, id_column: str,
-                 ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+                 ids: Sequence[str]) -> tuple[dict[str, dict[str, Any]], dict[str, str]]:
     """The rows of ``ids`` as they are now (every column), locked against other writers on servers.
 
     Reads the keys first and whole rows only for those that exist: a large import of new customers then
-    costs one narrow query per chunk.
+    costs one narrow query per chunk. Also returns the *lookalikes*: planned ID -> a stored ID that is not
+    exactly equal but that the database's collation treats as the same key (``abc1`` for ``ABC1`` on a
+    case-blind SQL Server or MariaDB), which an insert would collide with.
     """
     key = table.c[id_column]
     size = _chunk_size(connection)
     unique = list(dict.fromkeys(ids))
     existing: list[str] = []
+    lookalikes: dict[str, str] = {}
     for start in range(0, len(unique), size):
         chunk = unique[start:start + size]
         wanted = set(chunk)
         stmt = _locked(connection, sa.select(key).where(key.in_(chunk)), table)
-        existing.extend(v for (v,) in connection.execute(stmt) if isinstance(v, str) and v in wanted)
+        stored = [v for (v,) in connection.execute(stmt)]
+        existing.extend(v for v in stored if isinstance(v, str) and v in wanted)
+        others = [v for v in stored if not (isinstance(v, str) and v in wanted)]
+        if others:
+            same_key = {_collated(cid): cid for cid in chunk}
+            lookalikes.update({same_key[_collated(v)]: str(v) for v in others if _collated(v) in same_key})
     found: dict[str, dict[str, Any]] = {}
     for start in range(0, len(existing), size):
         chunk = existing[start:start + size]
@@ -81,7 +89,12 @@ def current_rows(connection: sa.Connection, table: sa.Table, id_column: str,
             cid = row[id_column]
             if isinstance(cid, str) and cid in wanted:  # exact, even on case-blind collations
                 found[cid] = dict(row)
-    return found
+    return found, {cid: other for cid, other in lookalikes.items() if cid not in found}
+
+
+def _collated(value: Any) -> str:
+    """How case- and trailing-space-blind collations see a key."""
+    return str(value).casefold().rstrip(" ")
 
 
 def _locked(connection: sa.Connection, stmt: sa.Select[Any], table: sa.Table) -> sa.Select[Any]:
@@ -98,7 +111,8 @@ def _matches(row: Mapping[str, Any], values: Mapping[str, Any]) -> bool:
 
 
 def classify(changes: Sequence[Change], current: Mapping[str, Mapping[str, Any]],
-             field_names: Mapping[str, str]) -> tuple[list[Change], list[Change], list[dict[str, Any]]]:
+             field_names: Mapping[str, str], lookalikes: Mapping[str, str] | None = None,
+             ) -> tuple[list[Change], list[Change], list[dict[str, Any]]]:
     """Sort planned changes by what the target holds now: to do, already done, or in conflict.
 
     Returns ``(todo, done, conflicts)``. A change to do carries the exact current values as ``before``
@@ -113,7 +127,11 @@ def classify(changes: Sequence[Change], current: Mapping[str, Mapping[str, Any]]
         after = change.after or {}
         before = change.before or {}
         if change.action == "insert":
-            if row is None:
+            if row is None and lookalikes and change.customer_id in lookalikes:
+                conflicts.append(_conflict(change.customer_id, None, None, lookalikes[change.customer_id],
+                                           "SMSTurbo holds this ID in another case or spacing, which the "
+                                           "database treats as the same Customer ID"))
+            elif row is None:
                 todo.append(change)
             elif _matches(row, after):
                 done.append(change)

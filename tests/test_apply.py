@@ -270,3 +270,28 @@ def test_import_conflict_rerun_and_undo_on_a_server(tmp_path: Path, request: pyt
     assert undone.outcome == "committed" and set(undone.deleted) == {"1001", "1002"}
     assert verify([tmp_path / "reports"], engine=wb.smsturbo_engine).ok
     wb.close()
+
+
+@pytest.mark.server
+def test_an_id_the_collation_treats_as_equal_is_a_conflict(tmp_path: Path, mariadb_odbc_url: str) -> None:
+    import sqlalchemy as sa
+
+    from smsync_core.demo import smsturbo_table
+
+    engine = sa.create_engine(mariadb_odbc_url)
+    metadata = sa.MetaData()
+    table = smsturbo_table(metadata)
+    metadata.create_all(engine)
+    with engine.begin() as connection:  # typed by hand in SMSTurbo, in lower case
+        connection.execute(table.insert(), [{"CustomerID": "abc1", "CustomerName": "By hand", "Active": 1}])
+    engine.dispose()
+    sage = make_sage_db(tmp_path / "sage.db", [client("ABC1"), client("NEW1")])
+    wb = smsync_core.connect(sage, mariadb_odbc_url, {})
+    plan = wb.plan("all-eligible")
+    assert set(plan.insert_ids) == {"ABC1", "NEW1"}  # exact matching: ABC1 is not abc1
+    result = apply(wb, plan, tmp_path / "reports")
+    assert result.outcome == "conflict", result.error
+    assert list(result.conflicts["current"]) == ["abc1"]
+    with wb.smsturbo_engine.connect() as connection:
+        assert connection.execute(sa.select(sa.func.count()).select_from(table)).scalar() == 1
+    wb.close()
