@@ -163,3 +163,13 @@ def test_undo_from_the_command_line(urls: tuple[str, str], tmp_path: Path,
     assert main(["undo", "nope", "--smsturbo", urls[1], "--yes"]) == 2
     assert "no committed run nope" in capsys.readouterr().err
     assert main(["verify", "--smsturbo", urls[1]]) == 0
+
+
+def test_long_imports_show_progress_and_skipped_rows_are_listed(urls: tuple[str, str], tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setattr("smsync_core.commands.sync.PROGRESS_FROM", 1)
+    assert sync(urls, "--select", "1001,1002,ghost", "--yes") == 0
+    captured = capsys.readouterr()
+    assert "Importing" in captured.err and "2/2" in captured.err
+    assert "Not imported (1)" in captured.out and "ghost" in captured.out

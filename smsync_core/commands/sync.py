@@ -125,6 +125,9 @@ def _print_result(result: ApplyResult, plan: Plan, fmt: str) -> None:
         sys.stdout.write(table_text(result.conflicts, max_rows=200) + "\n")
     stream = sys.stdout if result.ok else sys.stderr
     stream.write(("" if result.ok else "smsync: ") + result.message() + "\n")
+    if result.outcome != "dry-run" and len(result.skipped):
+        sys.stdout.write(f"\nNot imported ({len(result.skipped)})\n")
+        sys.stdout.write(table_text(result.skipped, max_rows=200, max_width=90) + "\n")
 
 
 def run(args: argparse.Namespace) -> int:
