@@ -16,6 +16,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -101,7 +102,7 @@ def main() -> None:
             smsync_times.append(timed(apply))
             assert result is not None and result.outcome == "committed", result
             run.close()
-            bare_times.append(timed(lambda bare=bare: bare_executemany(bare, plan)))
+            bare_times.append(timed(partial(bare_executemany, bare, plan)))
         ours_s, bare_s = statistics.median(smsync_times), statistics.median(bare_times)
         record = sum(p.stat().st_size for p in (base / "reports-0").rglob("*") if p.is_file())
         print(f"rows: {args.rows:,}   plan (not in the comparison): {plan_seconds:.2f} s")

@@ -163,7 +163,8 @@ def test_values_round_trip_exactly() -> None:
     changes = [Change("A", "insert", None, values), Change("B", "update", {"x": 1}, {"x": True})]
     back = decode_changes(encode_changes(changes))
     assert back == changes
-    assert type(back[0].after["d"]) is Decimal and back[1].after == {"x": True}
+    assert back[0].after is not None and type(back[0].after["d"]) is Decimal
+    assert back[1].after == {"x": True}
 
 
 @pytest.mark.parametrize("url", [

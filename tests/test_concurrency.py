@@ -13,6 +13,7 @@ import sys
 import textwrap
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -23,6 +24,7 @@ from tests.support.data import client, customer, make_sage_db, make_smsturbo_db
 WORKER = textwrap.dedent("""
     import json, sys, time
     from pathlib import Path
+from typing import Any
     import smsync_core
     sage, target, reports, first, last, go = sys.argv[1:8]
     wb = smsync_core.connect(sage, target, {"replace": {"groups": ["phones"]}})
@@ -36,7 +38,7 @@ WORKER = textwrap.dedent("""
 """)
 
 
-def run_workers(tmp_path: Path, ranges: list[tuple[int, int]], shared_reports: bool) -> list[dict[str, object]]:
+def run_workers(tmp_path: Path, ranges: list[tuple[int, int]], shared_reports: bool) -> list[dict[str, Any]]:
     """Start one process per range, let them all plan, then release them at once."""
     sage = make_sage_db(tmp_path / "sage.db",
                         [client(f"C{i:04d}") for i in range(600)] + [client("U0001", phone="new")])
@@ -61,7 +63,7 @@ def run_workers(tmp_path: Path, ranges: list[tuple[int, int]], shared_reports: b
     return results
 
 
-def check_target(tmp_path: Path, ranges: list[tuple[int, int]], results: list[dict[str, object]]) -> None:
+def check_target(tmp_path: Path, ranges: list[tuple[int, int]], results: list[dict[str, Any]]) -> None:
     """No duplicates; exactly the committed runs' customers; records verify against the database."""
     con = sqlite3.connect(tmp_path / "smsturbo.db")
     ids = [r[0] for r in con.execute("SELECT CustomerID FROM Customer")]
