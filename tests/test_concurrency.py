@@ -24,7 +24,6 @@ from tests.support.data import client, customer, make_sage_db, make_smsturbo_db
 WORKER = textwrap.dedent("""
     import json, sys, time
     from pathlib import Path
-from typing import Any
     import smsync_core
     sage, target, reports, first, last, go = sys.argv[1:8]
     wb = smsync_core.connect(sage, target, {"replace": {"groups": ["phones"]}})
