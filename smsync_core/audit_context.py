@@ -20,6 +20,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from smsync_core.config import Config, to_mapping
+from smsync_core.errors import UsageError
 
 _SECRET_KEYS = frozenset({"password", "pwd", "passwd", "secret", "token", "access_token"})
 _CONN_SECRET = re.compile(r"(?i)\b(pwd|password)\s*=\s*(\{[^}]*\}|[^;]*)")
@@ -175,5 +176,5 @@ def run_context(workbench: Any) -> RunContext:
     """The context of a run started from a workbench (anything with ``sage_url``, ``smsturbo_url``, ``config``)."""
     target = workbench.smsturbo_url
     if target is None:
-        raise ValueError("a run needs an SMSTurbo connection")
+        raise UsageError("No SMSTurbo connection was given; pass --smsturbo URL or set SMSYNC_SMSTURBO_URL.")
     return RunContext.create(target, workbench.sage_url, workbench.config)
