@@ -22,6 +22,9 @@ next run marks it failed. A crash after 9 leaves a pending record with a row: it
 
 from __future__ import annotations
 
+import random
+import re
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -165,14 +168,59 @@ def execute_run(request: RunRequest, engine: sa.Engine, config: Config, *, conte
         return _run(request, record, engine, table, runs, id_column, field_names, step, progress, lookup)
 
 
+#: Attempts of the write transaction when a concurrent writer made it fail before anything was written.
+WRITE_ATTEMPTS = 5
+# A unique key another run took first, a deadlock or serialization failure (PostgreSQL, MySQL/MariaDB, SQL
+# Server), a lock wait given up, smsync_runs created by another run at the same moment (or a statement that
+# creation aborted).
+_CONCURRENT = re.compile(r"\b(40001|40P01|42P07|1213|1684|23505)\b|\((1062|1205|2627|2601)\)|deadlock",
+                         re.IGNORECASE)
+
+
+class _Retry(Exception):
+    """The write transaction lost a race with another writer before anything was written: run it again."""
+
+
+def _lost_a_race(exc: BaseException) -> bool:
+    if not isinstance(exc, sa.exc.DBAPIError):
+        return False
+    text = f"{exc.orig} {getattr(exc.orig, 'sqlstate', None) or ''}"  # psycopg keeps the SQLSTATE apart
+    return bool(_CONCURRENT.search(text))
+
+
 def _run(request: RunRequest, record: PendingRecord, engine: sa.Engine, table: sa.Table, runs: sa.Table,
          id_column: str, field_names: Mapping[str, str], step: Hook, progress: Progress | None,
          lookup: Callable[[PendingRecord], Mapping[str, Any] | None]) -> ApplyResult:
+    """The write transaction, run again (re-checked against what the target now holds) when it lost a race."""
+    for attempt in range(1, WRITE_ATTEMPTS + 1):
+        try:
+            return _attempt(request, record, engine, table, runs, id_column, field_names, step, progress, lookup,
+                            may_retry=attempt < WRITE_ATTEMPTS)
+        except _Retry:
+            time.sleep(random.uniform(0.01, 0.05) * attempt)
+    raise AssertionError("unreachable")
+
+
+def _ensure_runs_table_alone(engine: sa.Engine, runs: sa.Table) -> None:
+    """Create smsync_runs in a transaction of its own (MySQL/MariaDB), tolerating another run doing the same."""
+    try:
+        with database_errors("smsturbo", engine.url), engine.begin() as connection:
+            ensure_runs_table(connection, runs)
+    except SmsyncError:
+        if not has_runs_table(engine, runs):  # another run created it at the same moment: fine
+            raise
+
+
+def _attempt(request: RunRequest, record: PendingRecord, engine: sa.Engine, table: sa.Table, runs: sa.Table,
+             id_column: str, field_names: Mapping[str, str], step: Hook, progress: Progress | None,
+             lookup: Callable[[PendingRecord], Mapping[str, Any] | None], *, may_retry: bool) -> ApplyResult:
     todo: list[Change] = []
     conflicts: list[dict[str, Any]] = []
     committing = False
     try:
         step("record")
+        if engine.dialect.name in ("mysql", "mariadb"):  # DDL commits there: never inside the write transaction
+            _ensure_runs_table_alone(engine, runs)
         with write_transaction(engine) as connection:
             step("begin")
             ids = [c.customer_id for c in request.changes]
@@ -214,6 +262,8 @@ def _run(request: RunRequest, record: PendingRecord, engine: sa.Engine, table: s
     except _Stopped as stop:
         return _stopped(stop, request, record)
     except BaseException as exc:
+        if may_retry and not committing and _lost_a_race(exc):
+            raise _Retry from exc
         outcome = _after_failure(exc, record, committing, lookup)
         if outcome == "committed":
             return _committed(request, record, todo, conflicts, step)
