@@ -180,6 +180,19 @@ def _with_env_password(url: URL, side: Side) -> URL:
     return url
 
 
+def _with_app_name(url: URL, config: Config | None) -> URL:
+    """SQL Server: send the configured application name (``sqlserver.app_name``) unless the URL names one.
+
+    Sage 100 Contractor's logon trigger is server-wide, so this matters for every connection to its instance.
+    """
+    if url.get_backend_name() != "mssql" or "odbc_connect" in url.query:
+        return url
+    if any(key.upper() in ("APP", "APPLICATION NAME") for key in url.query):
+        return url
+    options = config.sqlserver if config is not None else SqlServerOptions()
+    return url.update_query_dict({"APP": options.app_name})
+
+
 def _sqlite_read_only(url: URL) -> URL:
     database = url.database or ""
     if database in ("", ":memory:") or database.startswith("file:"):
@@ -208,7 +221,7 @@ def _create(url: URL, side: Side, **kwargs: Any) -> Engine:
 
 def source_engine(url: str | URL, config: Config | None = None) -> Engine:
     """An engine on the Sage 100 company that can only read."""
-    parsed = _with_env_password(parse_url(url, "sage"), "sage")
+    parsed = _with_app_name(_with_env_password(parse_url(url, "sage"), "sage"), config)
     backend = parsed.get_backend_name()
     kwargs: dict[str, Any] = {}
     if backend == "sqlite":
@@ -232,7 +245,7 @@ def source_engine(url: str | URL, config: Config | None = None) -> Engine:
 
 def target_engine(url: str | URL, config: Config | None = None) -> Engine:
     """An engine on the SMSTurbo database (the only side smsync ever writes)."""
-    parsed = _with_env_password(parse_url(url, "smsturbo"), "smsturbo")
+    parsed = _with_app_name(_with_env_password(parse_url(url, "smsturbo"), "smsturbo"), config)
     kwargs: dict[str, Any] = {}
     backend = parsed.get_backend_name()
     if backend == "mssql":
