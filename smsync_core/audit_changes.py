@@ -120,7 +120,7 @@ def _tag(value: Any) -> Any:
     return encoded
 
 
-_ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False, default=_tag)
+_ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False, default=_tag, separators=(",", ":"))
 
 
 def _line(change: Change) -> str:
