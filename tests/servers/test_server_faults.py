@@ -92,11 +92,11 @@ class Site:
         """A target for trial ``name``: an application name (PostgreSQL) or a login of its own (MariaDB)."""
         if self.kind == "postgresql":
             app = f"{APP}_{name}"
-            url = sa.make_url(self.admin).update_query_dict({"application_name": app})
-            yield Target(self.kind, url.render_as_string(hide_password=False), app, "application")
+            named = sa.make_url(self.admin).update_query_dict({"application_name": app})
+            yield Target(self.kind, named.render_as_string(hide_password=False), app, "application")
             return
-        with mariadb_login(self.admin, f"t{name}") as url:
-            yield Target(self.kind, url, sa.make_url(url).username or "", "user")
+        with mariadb_login(self.admin, f"t{name}") as login:
+            yield Target(self.kind, login, sa.make_url(login).username or "", "user")
 
 
 def _load_clients(url: str) -> None:
