@@ -11,17 +11,25 @@ import importlib
 import os
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from smsync_core import __version__
-from smsync_core.errors import SmsyncError
+from smsync_core.errors import SmsyncError, UsageError
 
 #: Subcommand modules under ``smsync_core.commands``, in the order ``--help`` lists them.
 COMMANDS = ("check", "diff", "sync", "suggest", "setup", "run", "verify", "undo", "demo", "app")
 
 
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose mistakes are one sentence and exit 2, like every other smsync error."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{message[:1].upper()}{message[1:]}; run `{self.prog} --help` to see the options.")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every subcommand whose module is installed."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="smsync",
         description="Move customer records one way, from a Sage 100 Contractor company into SMSTurbo, "
         "with an auditable record of every run.",
@@ -42,8 +50,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; return its exit code."""
     parser = build_parser()
-    args = parser.parse_args(argv)
     try:
+        args = parser.parse_args(argv)
         code = args.run(args)
         return int(code or 0)
     except SmsyncError as exc:

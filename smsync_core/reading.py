@@ -74,7 +74,15 @@ def read_mapped(
     stmt = sa.select(*(columns[f].label(f) for f in present))
     with database_errors(side, engine.url), engine.connect() as conn:
         result = conn.execute(stmt)
-        chunks = rows_to_columns(_batches(result), kinds)
+        try:
+            chunks = rows_to_columns(_batches(result), kinds)
+        except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:  # e.g. text in SQLite's status column
+            numeric = ", ".join(mapping.columns[f] for f, k in zip(present, kinds, strict=True) if k != "text")
+            raise SchemaMismatch(
+                f"The {SIDE_NAMES[side]} table {table.name} holds a value that is not a whole number in a "
+                f"number column ({numeric}): {exc}; correct the value in {SIDE_NAMES[side]} or the mapping "
+                "in smsync.toml."
+            ) from None
     arrays: dict[str, pa.ChunkedArray] = {}
     empty = {"text": pa.string(), "int": pa.int64(), "flag": pa.bool_()}
     for i, f in enumerate(present):

@@ -66,6 +66,9 @@ def read_selection(args: argparse.Namespace) -> list[str] | Literal["all-eligibl
         except OSError as exc:
             raise UsageError(f"Cannot read the selection file {args.select_file} ({exc.strerror}); "
                              "check the path.") from None
+        except UnicodeDecodeError:
+            raise UsageError(f"The selection file {args.select_file} is not UTF-8 text; save it as UTF-8 "
+                             "(one Client Number per line) and run smsync again.") from None
         ids = [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
         if ids and ids[0].lower() == "customer_id":
             ids = ids[1:]
