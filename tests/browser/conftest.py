@@ -141,10 +141,24 @@ def app_server(demo_template: Path, tmp_path: Path) -> Iterator[Server]:
         url = _wait_for_url(lines, process, log)
         token = url.split("token=", 1)[1]
         base = url.split("?", 1)[0]
-        wait_for_http(base, timeout=START_TIMEOUT)
+        _wait_until_up(base, process, log)
         yield Server(url, base, token, workdir, sage, target, reports, state, process, log)
     finally:
         _stop(process)
+
+
+def _wait_until_up(url: str, process: subprocess.Popen[str], log: Path) -> None:
+    """Wait until ``url`` answers; fail at once, with the server's log, if the server exits first."""
+    deadline = time.monotonic() + START_TIMEOUT
+    while True:
+        if process.poll() is not None:
+            raise AssertionError(_failure(log, f"the server exited with {process.returncode}"))
+        try:
+            wait_for_http(url, timeout=2)
+            return
+        except TimeoutError:
+            if time.monotonic() > deadline:
+                raise AssertionError(_failure(log, f"{url} did not answer within {START_TIMEOUT:.0f} s")) from None
 
 
 def _wait_for_url(lines: queue.Queue[str], process: subprocess.Popen[str], log: Path) -> str:
@@ -179,17 +193,21 @@ def lab_server(demo_template: Path, tmp_path: Path) -> Iterator[Server]:
     env = _server_env(workdir)
     env.update({"SMSYNC_SAGE_URL": sage, "SMSYNC_SMSTURBO_URL": target, "SMSYNC_REPORTS_DIR": str(reports),
                 "SMSYNC_STATE_DIR": str(state)})
+    settings = workdir / "lab-settings" / "@jupyterlab" / "apputils-extension"
+    settings.mkdir(parents=True)  # no "Would you like to get notified about official Jupyter news?" toast
+    (settings / "notification.jupyterlab-settings").write_text('{"fetchNews": "false", "checkForUpdates": false}')
     log = workdir / "server.log"
     command = [sys.executable, "-m", "jupyterlab", "--no-browser", "--ServerApp.ip=127.0.0.1",
-               f"--ServerApp.port={port}", "--ServerApp.port_retries=0", f"--ServerApp.token={token}",
-               f"--ServerApp.root_dir={root}", "--LabApp.news_url=None",
+               f"--ServerApp.port={port}", "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}",
+               "--ServerApp.allow_root=True", f"--ServerApp.root_dir={root}", "--LabApp.news_url=None",
+               "--LabApp.extension_manager=readonly", "--LabApp.expose_app_in_browser=True",
                "--LabApp.check_for_updates_class=jupyterlab.handlers.announcements.NeverCheckForUpdate"]
     with log.open("w") as err:
         process = subprocess.Popen(command, cwd=workdir, env=env, stdout=err, stderr=subprocess.STDOUT, text=True,
                                    start_new_session=True)
     try:
         base = f"http://127.0.0.1:{port}/"
-        wait_for_http(f"{base}api/status", timeout=START_TIMEOUT)
+        _wait_until_up(f"{base}api/status", process, log)
         url = f"{base}lab/tree/{NOTEBOOK.name}?token={token}"
         yield Server(url, base, token, workdir, sage, target, reports, state, process, log)
     finally:

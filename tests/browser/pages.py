@@ -30,6 +30,12 @@ def open_panes(page: Any, url: str, *, missing_only: bool = True, keyboard: bool
 
     With ``keyboard`` every button is reached by focus and pressed with Enter, never clicked.
     """
+    page.goto(url)
+    answer_to_panes(page, missing_only=missing_only, keyboard=keyboard)
+
+
+def answer_to_panes(page: Any, *, missing_only: bool = True, keyboard: bool = False) -> None:
+    """From the flow's first step (shown once the kernel ran the notebook) to the two panes."""
     def press(name: str) -> None:
         target = button(page, name)
         if keyboard:
@@ -38,7 +44,6 @@ def open_panes(page: Any, url: str, *, missing_only: bool = True, keyboard: bool
         else:
             target.click()
 
-    page.goto(url)
     step(page, "company", timeout=KERNEL_TIMEOUT_MS)  # the page's kernel starts and runs the notebook
     expect(button(page, "This is the right company")).to_be_visible(timeout=KERNEL_TIMEOUT_MS)
     press("This is the right company")
