@@ -7,7 +7,8 @@ for fault injection (``hook(step)``):
 2. ``record``: start this run's record, outcome ``pending``;
 3. ``begin``: open the write transaction (SQLite: ``BEGIN IMMEDIATE``);
 4. ``check``: read the planned rows as they are now (locked) and compare them with the plan — a planned
-   insert that exists or an update whose before-values changed is a conflict, and nothing is written;
+   insert that exists or an update whose before-values changed is a conflict, and nothing is written (a
+   plan that is already entirely in the target is "nothing-to-do": applying it twice is a no-op);
 5. ``audit-table``: create the ``smsync_runs`` table in the same transaction if the target lacks it (so
    a conflict or a failure leaves not even that behind);
 6. ``changes``: write the exact changes (with the current before-values) into the record, fsynced;
@@ -225,7 +226,11 @@ def _attempt(request: RunRequest, record: PendingRecord, engine: sa.Engine, tabl
             step("begin")
             ids = [c.customer_id for c in request.changes]
             current, lookalikes = current_rows(connection, table, id_column, ids)
-            todo, _done, conflicts = classify(request.changes, current, field_names, lookalikes)
+            todo, done, conflicts = classify(request.changes, current, field_names, lookalikes)
+            if request.all_or_nothing and todo and done:  # partly written by someone else: the plan is stale
+                conflicts += [{"customer_id": c.customer_id, "field": None, "planned_before": None, "current": None,
+                               "reason": "another run already wrote this change since the plan was made"}
+                              for c in done]
             step("check")
             if conflicts and (request.all_or_nothing or not todo):
                 raise _Stopped("conflict", conflicts)

@@ -198,6 +198,18 @@ def test_conflict_on_changed_before_value(story: Workbench, tmp_path: Path) -> N
     assert sha256(tmp_path / "smsturbo.db") == before
 
 
+def test_a_plan_partly_written_by_another_run_is_a_conflict(story: Workbench, tmp_path: Path) -> None:
+    both = story.plan("all-eligible")
+    assert apply(story, story.plan(["1001"]), tmp_path / "reports").outcome == "committed"
+    before = sha256(tmp_path / "smsturbo.db")
+    stale = apply(story, both, tmp_path / "reports")
+    assert stale.outcome == "conflict" and list(stale.conflicts["customer_id"]) == ["1001"]
+    assert "since the plan was made" in stale.conflicts["reason"].iloc[0]
+    assert sha256(tmp_path / "smsturbo.db") == before
+    story.refresh()
+    assert apply(story, story.plan("all-eligible"), tmp_path / "reports").inserted == ("1002",)
+
+
 def test_progress_is_reported(story: Workbench, tmp_path: Path) -> None:
     seen: list[tuple[int, int]] = []
     apply(story, story.plan("all-eligible"), tmp_path / "reports", progress=lambda d, t: seen.append((d, t)))
