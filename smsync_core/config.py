@@ -133,6 +133,9 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ConfigurationError(f"Configuration file {path} does not exist; create it or fix the path.") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigurationError(f"Configuration file {path} is not valid TOML ({exc}); fix that line.") from None
+    except UnicodeDecodeError:
+        raise ConfigurationError(f"Configuration file {path} is not valid TOML (it is not UTF-8 text); "
+                                 "save it as UTF-8.") from None
 
 
 def _section(data: Mapping[str, Any], key: str) -> Mapping[str, Any]:
