@@ -256,8 +256,7 @@ def test_synchronize_in_the_interactive_notebook_is_archived_like_a_headless_run
     chosen = sorted(rec.sage_only.loc[rec.sage_only["eligible"], "customer_id"].astype(str))[:3]
     # what the interactive cell of reconcile.ipynb builds
     sync = ArchivedSync(wb, notebook=NOTEBOOKS / "reconcile.ipynb", reports=tmp_path / "reports")
-    flow = GuidedFlow(wb, reports_dir=sync.reports)
-    flow._apply = sync.apply
+    flow = GuidedFlow(wb, reports_dir=sync.reports, apply=sync.apply)
     flow.confirm_company()
     flow.to_setup()
     flow.to_question()

@@ -71,6 +71,9 @@ class GuidedFlow(w.VBox):  # type: ignore[misc]
         Where the import's record is written (default ``./reports``).
     selection_store
         Optional ``smsync_core.selections.SelectionStore``: the panes' checked IDs survive a page reload.
+    apply
+        What Yes on the confirm step runs with the plan (default ``workbench.apply``). The reconcile notebook
+        passes a function that runs the notebook headless, so an interactive import is archived like any other.
     """
 
     def __init__(
@@ -79,9 +82,11 @@ class GuidedFlow(w.VBox):  # type: ignore[misc]
         *,
         reports_dir: str | Path | None = None,
         selection_store: Any = None,
+        apply: Callable[[Any], Any] | None = None,
         **kwargs: Any,
     ) -> None:
         self.selection_store = selection_store
+        self._apply_plan = apply
         self._factory: Callable[[], Any] | None = None if hasattr(workbench, "reconcile") else workbench
         self.workbench: Any = None if self._factory else workbench
         self.reports_dir = reports_dir
@@ -231,6 +236,8 @@ class GuidedFlow(w.VBox):  # type: ignore[misc]
         self._show("confirm", self.dialog)
 
     def _apply(self, plan: Any) -> Any:
+        if self._apply_plan is not None:
+            return self._apply_plan(plan)
         if self.reports_dir is None:
             return self.workbench.apply(plan)
         return self.workbench.apply(plan, reports_dir=self.reports_dir)
