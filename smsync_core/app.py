@@ -13,6 +13,8 @@ into the page, the notebook or the command line. The notebook's workbench reads 
 from __future__ import annotations
 
 import os
+import shutil
+import signal
 import tempfile
 import threading
 import webbrowser
@@ -141,13 +143,18 @@ def serve(settings: AppSettings, out: TextIO) -> int:
             if settings.open_browser:
                 _open_in_browser(url)
 
+    previous = signal.getsignal(signal.SIGTERM)  # Voila installs its own (stop the server) while it runs
     app: Any = SmsyncVoila()
-    app.initialize(voila_argv(settings))
     try:
+        app.initialize(voila_argv(settings))
         app.start()
     except SystemExit as stopped:  # Voila exits when it cannot listen
         if stopped.code not in (None, 0):
+            if getattr(app, "connection_dir", None):
+                shutil.rmtree(app.connection_dir, ignore_errors=True)
             port = settings.port or DEFAULT_PORT
             raise ConnectionFailed(f"The app could not listen on {LOOPBACK}:{port}; pass --port with a free port.") \
                 from None
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     return 0
