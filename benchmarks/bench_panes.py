@@ -23,11 +23,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from ipywidgets.widgets import widget as widget_module
-from smsync_widgets import SyncPanes
 
 from smsync_core import schema
 from smsync_core.config import Config
 from smsync_core.reconcile import reconcile
+from smsync_widgets import SyncPanes
 
 TEXT = pd.StringDtype("pyarrow")
 FIRST = np.array(["Julie", "Pat", "Alex", "Sam", "Chris", "Morgan", "Lee", "Dana", "Robin", "Terry"])

@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Any
 
 from smsync_widgets import SynchronizeDialog
-
 from tests.support.data import read_table
 
 

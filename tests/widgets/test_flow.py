@@ -5,9 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from smsync_widgets import GuidedFlow
-
 from smsync_core.errors import ConnectionFailed
+from smsync_widgets import GuidedFlow
 from tests.support.data import sha256
 
 from .conftest import ELIGIBLE_NEW

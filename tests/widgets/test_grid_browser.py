@@ -16,9 +16,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+
 from smsync_widgets import SyncPanes
 from smsync_widgets.grid import STATIC, PaneGrid
-
 from tests.support.browser import serve_directory
 
 pytestmark = pytest.mark.browser

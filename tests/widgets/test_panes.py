@@ -6,10 +6,10 @@ from typing import Any
 
 import pytest
 from ipywidgets.widgets import widget as widget_module
-from smsync_widgets import SyncPanes
-from smsync_widgets.text import LEFT_NOTE
 
 from smsync_core.errors import ConflictError, SmsyncError, UsageError
+from smsync_widgets import SyncPanes
+from smsync_widgets.text import LEFT_NOTE
 
 from .conftest import ELIGIBLE_NEW
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import ipywidgets as w
-from smsync_widgets import SetupScreen
 
 from smsync_core.config import Config, load_config
+from smsync_widgets import SetupScreen
 
 SECRET = "s3cr3t-Pa55"
 
