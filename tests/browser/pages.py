@@ -81,8 +81,8 @@ def click_checkbox(page: Any, customer_id: str, which: str = "right") -> None:
 
     Workaround for a grid.js defect: when the grid takes focus on the mousedown, its focus handler redraws the
     rows, so the mouseup lands on a new node and the browser fires no click: the first click on a checkbox of
-    an unfocused grid is lost. ``test_app_flow.test_first_click_on_a_checkbox_checks_it`` (strict xfail) shows
-    it; remove this focus when that test passes.
+    an unfocused grid is lost (a user must click twice). Reported to the widget owner; remove this focus once
+    ``grid.js`` keeps the rows when the grid takes focus.
     """
     pane(page, which).locator("[role=grid]").focus()
     checkbox(page, customer_id, which).click()
