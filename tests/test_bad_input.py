@@ -143,6 +143,8 @@ REJECTED = [
     # --- the target refuses -----------------------------------------------------------------------------------
     case("target-read-only", *SYNC, "--select", "1002", code=1, fragment="read-only",
          target_url="sqlite:///file:{tmp}/smsturbo.db?mode=ro&uri=true"),
+    case("target-read-only-json", *SYNC, "--select", "1002", "--format", "json", code=1, fragment="read-only",
+         target_url="sqlite:///file:{tmp}/smsturbo.db?mode=ro&uri=true"),
     # --- passwords never leak, servers refuse -------------------------------------------------------------------
     case("password-not-echoed", "check", "--sage", "postgresql+psycopg://clerk:Pa55-Canary@127.0.0.1:1/x",
          code=1, fragment="clerk:***@"),

@@ -120,6 +120,8 @@ def _print_result(result: ApplyResult, plan: Plan, fmt: str) -> None:
             data["changes"] = records(plan.to_frame())
             data["replace_groups"] = list(plan.replace_groups)
         write_json(data)
+        if not result.ok:  # stdout is the JSON alone; the failure still gets its one sentence on stderr
+            sys.stderr.write("smsync: " + result.message() + "\n")
         return
     if result.outcome == "dry-run":
         _print_plan(plan)
