@@ -314,6 +314,8 @@ def translate_error(exc: DBAPIError | NoSuchTableError, side: Side, url: str | U
     text = _codes(exc)
     user = make_url(url).username if isinstance(url, str | URL) and "://" in str(url) else None
     who = f" for user '{user}'" if user else ""
+    at = f" at {redact_url(url)}" if url else ""  # a caller without the URL gets no empty "at  ("
+    named = f" named in {redact_url(url)}" if url else ""
     # first: these messages quote the data, and a customer ID such as 1045 must not read as an error code
     if _NUL_REFUSED.search(text):
         return ImportFailed(
@@ -359,7 +361,7 @@ def translate_error(exc: DBAPIError | NoSuchTableError, side: Side, url: str | U
         )
     if _MISSING_DATABASE.search(text):
         return ConnectionFailed(
-            f"The {where} database named in {redact_url(url)} does not exist; check the database name in the URL."
+            f"The {where} database{named} does not exist; check the database name in the URL."
         )
     if _MISSING_COLUMN.search(text):
         return SchemaMismatch(
@@ -371,7 +373,7 @@ def translate_error(exc: DBAPIError | NoSuchTableError, side: Side, url: str | U
             f"The {where} customer table does not exist ({_first_line(exc)}); set [{side}] table in smsync.toml."
         )
     return ConnectionFailed(
-        f"Could not use the {where} database at {redact_url(url)} ({_first_line(exc)}); "
+        f"Could not use the {where} database{at} ({_first_line(exc)}); "
         "check the server, database name and network, then try again."
     )
 
