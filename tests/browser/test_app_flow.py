@@ -39,6 +39,8 @@ def test_the_page_needs_its_token_and_shows_no_code(app_server: Server, page_128
     for url in (app_server.base, app_server.base + "?token=wrong"):  # Voila's login page, not the notebook
         with opener.open(url, timeout=10) as response:
             assert "/login" in response.url
+            # Nothing is loaded from elsewhere (Voila's template links a font CDN): the page works offline.
+            assert "default-src 'self'" in response.headers["Content-Security-Policy"]
             assert "Customer Sync" not in response.read().decode("utf-8")
 
     pages.open_panes(page_1280, app_server.url)
