@@ -355,6 +355,11 @@ def translate_error(exc: DBAPIError | NoSuchTableError, side: Side, url: str | U
             f"The {where} database file is read-only for this user; "
             "the user's authority level needs to be edited to allow writing to it."
         )
+    if codes & _CONCURRENCY_CODES or _CONCURRENCY.search(text):
+        return ConflictError(
+            f"The {where} database stopped this statement because another program was changing the same rows at "
+            f"the same moment ({_first_line(exc)}); nothing of this transaction was kept, so run smsync again."
+        )
     if "database is locked" in text:
         return ConnectionFailed(
             f"The {where} database is locked by another program; close it there and run smsync again."
@@ -382,6 +387,10 @@ _LOGIN_REFUSED = re.compile(
     r"password authentication failed|role \"[^\"]*\" does not exist|no pg_hba\.conf entry|"
     r"Login failed for user"
 )
+# Deadlocks and serialization failures: MySQL/MariaDB 1213 (and 1684, DDL meanwhile), SQL Server 1205, PostgreSQL
+# 40P01/40001; the database rolled the transaction back.
+_CONCURRENCY_CODES = frozenset({"1213", "1684", "1205", "40001", "40P01"})
+_CONCURRENCY = re.compile(r"(?i)deadlock|could not serialize access")
 _MISSING_DRIVER = re.compile(r"\bIM002\b|Can't open lib|Data source name not found")
 
 

@@ -517,3 +517,23 @@ def test_real_mariadb_command_denied_is_access_denied(
     assert isinstance(info.value, AccessDenied), str(info.value)
     assert "authority level" in str(info.value)
     assert not password or password not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "orig",
+    [
+        pyodbc.Error("40001", "[40001] [ma-3.1.15][10.11.19-MariaDB]Deadlock found when trying to get lock; try "
+                     "restarting transaction (1213) (SQLExecDirectW)"),
+        pyodbc.Error("40001", f"[40001] {MSSQL}Transaction (Process ID 61) was deadlocked on lock resources with "
+                     "another process and has been chosen as the deadlock victim. Rerun the transaction. (1205) "
+                     "(SQLExecDirectW)"),
+        psycopg.errors.DeadlockDetected("deadlock detected"),
+        psycopg.errors.SerializationFailure("could not serialize access due to concurrent update"),
+    ],
+    ids=["mariadb-1213", "mssql-1205", "pg-40P01", "pg-40001"],
+)
+def test_a_deadlock_says_to_run_again_not_to_check_the_network(orig: Exception) -> None:
+    error = translate_error(_wrapped(orig), "smsturbo", "postgresql+psycopg://clerk:S3cret@db/turbo")
+    assert type(error).__name__ == "ConflictError" and error.exit_code == 1
+    message = str(error)
+    assert "run smsync again" in message and "network" not in message and "S3cret" not in message
