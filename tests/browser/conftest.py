@@ -98,7 +98,7 @@ def _stop(process: subprocess.Popen[str], timeout: float = 30.0) -> None:
     try:
         process.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
-        process.kill()
+        os.killpg(process.pid, signal.SIGKILL)  # the session the fixture started for it (start_new_session)
         process.wait(timeout=10)
 
 
