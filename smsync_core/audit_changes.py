@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import itertools
 import json
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from json.encoder import encode_basestring
 from typing import Any, Literal
 
 import numpy as np
@@ -102,12 +104,6 @@ def decode_value(value: Any) -> Any:
     return decoders[tag](text)
 
 
-def _encode_row(row: Mapping[str, Any] | None) -> dict[str, Any] | None:
-    if row is None:
-        return None
-    return {column: v if type(v) in PLAIN_TYPES else encode_value(v) for column, v in row.items()}
-
-
 def _decode_row(row: Mapping[str, Any] | None) -> dict[str, Any] | None:
     return None if row is None else {column: decode_value(v) for column, v in row.items()}
 
@@ -121,21 +117,107 @@ def _tag(value: Any) -> Any:
 
 
 _ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False, default=_tag, separators=(",", ":"))
+#: The string encoder the JSON encoder above uses (C, for ``ensure_ascii=False``).
+_STRING: Callable[[str], str] = encode_basestring
+
+
+def _tagged(value: Any) -> str:
+    return _ENCODER.encode(encode_value(value))
+
+
+def _number(value: float) -> str:
+    return float.__repr__(value) if math.isfinite(value) else _tagged(value)
+
+
+#: Exact types written without the general encoder, exactly as it writes them.
+_FAST: dict[type, Callable[[Any], str]] = {
+    str: _STRING,
+    int: int.__repr__,
+    bool: lambda value: "true" if value else "false",
+    type(None): lambda _value: "null",
+    float: _number,
+    Decimal: lambda value: '{"$decimal":' + _STRING(str(value)) + "}",
+}
+
+
+def _value(value: Any) -> str:
+    """One value as the encoder writes it (a NaN or infinite float tagged like :func:`encode_value`)."""
+    fast = _FAST.get(type(value))
+    if fast is not None:
+        return fast(value)
+    try:
+        return _ENCODER.encode(value)
+    except ValueError:
+        return _tagged(value)
+
+
+def _column(values: Sequence[Any]) -> list[str]:
+    """Encode one column of values; a column of one type (or text with NULLs) in one pass."""
+    types = set(map(type, values))
+    if types <= {str, type(None)} and str in types:
+        if len(types) == 1:
+            return list(map(_STRING, values))
+        string = _STRING
+        return [string(v) if v is not None else "null" for v in values]
+    fast = _FAST.get(next(iter(types))) if len(types) == 1 else None
+    return list(map(fast or _value, values))
+
+
+def _encode_row(row: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    if row is None:
+        return None
+    return {column: v if type(v) in PLAIN_TYPES else encode_value(v) for column, v in row.items()}
 
 
 def _line(change: Change) -> str:
     item = {"customer_id": change.customer_id, "action": change.action, "before": change.before,
             "after": change.after}
-    try:  # fast path: the C encoder, calling _tag only for decimals, dates, bytes...
-        return _ENCODER.encode(item)
+    try:  # the C encoder, calling _tag only for decimals, dates, bytes...
+        return _ENCODER.encode(item) + "\n"
     except ValueError:  # a NaN or infinite float: tag every value the slow way
         item["before"], item["after"] = _encode_row(change.before), _encode_row(change.after)
-        return _ENCODER.encode(item)
+        return _ENCODER.encode(item) + "\n"
+
+
+Shape = tuple[str, tuple[str, ...] | None, tuple[str, ...] | None]
+
+
+def _shape(change: Change) -> Shape:
+    """Changes of one shape (action, before columns, after columns) share one line template."""
+    return (change.action, None if change.before is None else tuple(change.before),
+            None if change.after is None else tuple(change.after))
+
+
+def _template(keys: tuple[str, ...] | None) -> str:
+    if keys is None:
+        return "null"
+    return "{" + ",".join(_STRING(k).replace("%", "%%") + ":%s" for k in keys) + "}"
+
+
+def _lines(shape: Shape, changes: Sequence[Change]) -> list[str]:
+    """The lines of changes of one shape, encoded column by column."""
+    action, before, after = shape
+    if len(changes) < 8 or any(type(k) is not str for k in (*(before or ()), *(after or ()))):
+        return [_line(change) for change in changes]  # few, or column names JSON writes its own way
+    columns = [_column([change.customer_id for change in changes])]
+    for keys, rows in ((before, [change.before for change in changes]), (after, [change.after for change in changes])):
+        if keys:  # one shape: every row has these columns, in this order
+            columns += map(_column, zip(*[row.values() for row in rows if row is not None], strict=True))
+    template = ('{"customer_id":%s,"action":' + _STRING(action).replace("%", "%%") + ',"before":'
+                + _template(before) + ',"after":' + _template(after) + "}\n")
+    return [template % row for row in zip(*columns, strict=True)]
 
 
 def encode_changes(changes: Iterable[Change]) -> bytes:
-    """The changes as JSON Lines (UTF-8, one change per line, keys in a fixed order)."""
-    return "".join(_line(change) + "\n" for change in changes).encode("utf-8")
+    """The changes as JSON Lines (UTF-8, one change per line, keys in a fixed order).
+
+    The bytes are those of one JSON encoder call per change; runs of changes with the same columns (the
+    inserts of an import) are written column by column, a few times faster.
+    """
+    lines: list[str] = []
+    for shape, run in itertools.groupby(changes, key=_shape):
+        lines += _lines(shape, list(run))
+    return "".join(lines).encode("utf-8")
 
 
 def decode_changes(data: bytes | str) -> list[Change]:
