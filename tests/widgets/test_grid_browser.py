@@ -119,6 +119,17 @@ def test_hooks_keyboard_and_sorting(story: Any, open_grid: Any) -> None:
     assert panes.selected == {"1002", "1003"}  # the sort kept the selection
 
 
+def test_the_first_click_on_an_unfocused_grid_checks_the_box(story: Any, open_grid: Any) -> None:
+    panes = SyncPanes(story.reconcile(missing_only=True))
+    page = open_grid(panes.right)
+    assert page.evaluate("document.activeElement.getAttribute('role')") != "grid"
+    page.locator("[role=row][data-customer-id='1002'] [role=checkbox]").click()  # one click, focus comes with it
+    until(page, "document.querySelector('[data-role=counts]').textContent.includes('1 checked')")
+    assert panes.selected == {"1002"}
+    box = page.locator("[role=row][data-customer-id='1002'] [role=checkbox]")
+    assert box.get_attribute("aria-checked") == "true"
+
+
 def test_error_rows_refuse_clicks_and_check_all_counts(story: Any, open_grid: Any) -> None:
     panes = SyncPanes(story.reconcile(missing_only=True))
     page = open_grid(panes.right)

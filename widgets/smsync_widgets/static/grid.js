@@ -272,7 +272,14 @@ function render({ model, el: host }) {
       action();
     }
   });
+  // Focus that comes with a mouse press must not redraw the rows: the press would land on a checkbox that the
+  // redraw replaces, and the click on it would be lost. Keyboard focus (Tab) picks the first visible row.
+  let pressing = false;
+  grid.addEventListener("pointerdown", () => { pressing = true; }, true);
+  const released = () => { pressing = false; };
+  window.addEventListener("pointerup", released, true);
   grid.addEventListener("focus", () => {
+    if (pressing) return;
     if (active < 0 && model.get("shown_count") > 0) moveTo(firstIndex(geometry()));
   });
   grid.addEventListener("scroll", schedule, { passive: true });
@@ -315,6 +322,7 @@ function render({ model, el: host }) {
 
   return () => {
     resize.disconnect();
+    window.removeEventListener("pointerup", released, true);
     if (frame) cancelAnimationFrame(frame);
     model.off("msg:custom", onMessage);
     model.off("change:version", onVersion);
