@@ -80,7 +80,7 @@ def summary(rec: Reconciliation) -> dict[str, Any]:
 # A reconciliation costs a few tenths of a second whatever its size (pandas overhead), so the default suite tries
 # a few examples per property and the ``slow`` variants try many.
 FAST = settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-THOROUGH = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+THOROUGH = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def every_id_lands_in_exactly_one_group(sage: list[Row], turbo: list[Row], missing_only: bool) -> None:
