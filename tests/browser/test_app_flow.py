@@ -6,6 +6,7 @@ The screenshots in ``docs/screenshots/`` (panes, confirmation, completed) are wr
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import urllib.request
@@ -105,8 +106,11 @@ def test_first_time_migration_to_import_completed(app_server: Server, page_1280:
     after = smsturbo_ids(app_server)
     assert after - before == expected  # exactly the checked clients, Julie Smith not among them
     assert before <= after
-    records = [p for p in app_server.reports.iterdir() if p.is_dir() and not p.name.startswith(".")]
-    assert len(records) >= 2  # the import's own record and the notebook run's
+    manifests = [json.loads(p.read_text("utf-8")) for p in app_server.reports.glob("*/manifest.json")]
+    syncs = [m for m in manifests if m["kind"] == "sync"]
+    notebooks = [m for m in manifests if m["kind"] == "notebook"]
+    assert len(syncs) == 1 and syncs[0]["outcome"] == "committed" and set(syncs[0]["selection"]) == expected
+    assert len(notebooks) == 1 and notebooks[0]["imports"] == [syncs[0]["run_id"]]  # the archived notebook run
     verify = subprocess.run([sys.executable, "-m", "smsync_core.cli", "verify", str(app_server.reports)],
                             capture_output=True, text=True, timeout=120, cwd=app_server.workdir)
     assert verify.returncode == 0, verify.stdout + verify.stderr
