@@ -79,7 +79,9 @@ def succeeded(result: Any) -> bool:
 
 def _table(frame: pd.DataFrame, limit: int = PREVIEW_ROWS) -> str:
     more = len(frame) - limit
-    rendered = frame.head(limit).to_html(index=False, escape=True, na_rep="", border=0)
+    shown = frame.head(limit).astype(object)
+    shown = shown.where(shown.notna(), "")  # an empty value shows blank, not "None"
+    rendered = shown.to_html(index=False, escape=True, border=0)
     return rendered + (f"<div>… and {more:,} more.</div>" if more > 0 else "")
 
 
@@ -118,7 +120,8 @@ class SynchronizeDialog(w.VBox):  # type: ignore[misc]
         changes = plan.to_frame()
         if len(changes):
             details += "<p>Changes:</p>" + _table(changes)
-        self.details = w.HTML(details)
+        # the changes scroll in their own box, so the summary and Yes / No stay on screen together
+        self.details = w.HTML(details, layout=w.Layout(max_height="320px", overflow="auto"))
         self.yes_button = w.Button(description="Yes", button_style="success", tooltip="Import now")
         self.no_button = w.Button(description="No", tooltip="Go back without importing")
         self.yes_button.on_click(lambda _b: self.confirm())
@@ -129,7 +132,7 @@ class SynchronizeDialog(w.VBox):  # type: ignore[misc]
         if nothing:
             self._say("Nothing to import: no checked client would change SMSTurbo.")
         super().__init__(
-            [self.summary, self.details, w.HBox([self.yes_button, self.no_button]), self.message], **kwargs
+            [self.summary, w.HBox([self.yes_button, self.no_button]), self.message, self.details], **kwargs
         )
         self.add_class("smsync-confirm")
 

@@ -32,6 +32,11 @@ TITLES = {
 }
 
 
+def _row(*buttons: w.Button) -> w.HBox:
+    """Buttons on one line at their natural width (a bare button in a VBox stretches across the page)."""
+    return w.HBox(list(buttons), layout=w.Layout(grid_gap="8px"))
+
+
 def _button(description: str, action: Callable[[], Any], style: str = "") -> w.Button:
     button = w.Button(description=description, button_style=style, layout=w.Layout(width="auto"))
     button.on_click(lambda _b: action())
@@ -138,7 +143,7 @@ class GuidedFlow(w.VBox):  # type: ignore[misc]
 
     def _company(self) -> None:
         retry = _button("Try again", self.start)
-        self._show("company", w.HTML(f"<p>{text.COMPANY_PROMPT}.</p>"), retry)
+        self._show("company", w.HTML(f"<p>{text.COMPANY_PROMPT}.</p>"), _row(retry))
         if self.workbench is None:
             assert self._factory is not None
             self.workbench = self._factory()
@@ -193,7 +198,7 @@ class GuidedFlow(w.VBox):  # type: ignore[misc]
         """Show the Set Up screen (Replace Options; Save writes smsync.toml)."""
         if self.setup is None:
             self.setup = SetupScreen(self.workbench.config)
-        self._show("setup", self.setup, _button("Next", self.to_question, "primary"))
+        self._show("setup", self.setup, _row(_button("Next", self.to_question, "primary")))
 
     # -- step 4: question ----------------------------------------------------------------------------
     def to_question(self) -> None:
@@ -226,7 +231,7 @@ class GuidedFlow(w.VBox):  # type: ignore[misc]
     def to_panes(self) -> None:
         """Back to the panes (the selection is kept)."""
         assert self.panes is not None
-        self._show("panes", self.panes, _button("Back", self.to_question))
+        self._show("panes", self.panes, _row(_button("Back", self.to_question)))
 
     # -- steps 5 and 6: synchronize, confirm, done ---------------------------------------------------
     def synchronize(self, selected: frozenset[str]) -> None:
@@ -244,4 +249,4 @@ class GuidedFlow(w.VBox):  # type: ignore[misc]
 
     def _done(self, result: Any) -> None:
         self.result = result
-        self.body.children = [*self.body.children, _button("Start again", self.start)]
+        self.body.children = [*self.body.children, _row(_button("Start again", self.start))]

@@ -72,8 +72,9 @@ class SyncPanes(w.VBox):  # type: ignore[misc]
             [w.HTML(f"<b>{text.LEFT_TITLE}</b>"), self.note, self.left],
             layout=w.Layout(flex="1 1 0", min_width="0"),
         )
-        right_box = w.VBox(
-            [w.HTML(f"<b>{text.RIGHT_TITLE_ALL if all_mode else text.RIGHT_TITLE}</b>"), self.right],
+        hint = w.HTML(f'<div class="smsync-note smsync-hint" data-role="right-note">{text.RIGHT_NOTE}</div>')
+        right_box = w.VBox(  # a note above each pane, so the two grids line up
+            [w.HTML(f"<b>{text.RIGHT_TITLE_ALL if all_mode else text.RIGHT_TITLE}</b>"), hint, self.right],
             layout=w.Layout(flex="1 1 0", min_width="0"),
         )
         self.synchronize_button = w.Button(

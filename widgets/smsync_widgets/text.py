@@ -10,6 +10,7 @@ from typing import Final
 
 LEFT_NOTE: Final = "Export SMSTurbo Customers to Sage 100 is NOT supported — enter these in Sage 100 by hand"
 LEFT_TITLE: Final = "In SMSTurbo, not in Sage 100"
+RIGHT_NOTE: Final = "Check the clients to bring over to SMSTurbo — inactive clients start unchecked"
 RIGHT_TITLE: Final = "In Sage 100, not in SMSTurbo"
 RIGHT_TITLE_ALL: Final = "In Sage 100: missing from SMSTurbo or different"
 COMPANY_PROMPT: Final = "Make sure you have the correct Sage 100 company open"
