@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, TextIO
 from urllib.parse import quote
 
-from smsync_core.config import ENV_CONFIG, ENV_SAGE_URL, ENV_SMSTURBO_URL
+from smsync_core.config import ENV_CONFIG, ENV_HOME, ENV_SAGE_URL, ENV_SMSTURBO_URL
 from smsync_core.errors import ConfigurationError, ConnectionFailed
 from smsync_core.notebooks import ENV_REPORTS_DIR
 from smsync_core.selections import ENV_STATE_DIR
@@ -93,6 +93,7 @@ def kernel_environment(
     }
     if config_path is not None:
         env[ENV_CONFIG] = str(config_path.resolve())
+    env[ENV_HOME] = str(Path.cwd().resolve())  # Set Up's Save writes smsync.toml here, not in notebooks/
     return env
 
 

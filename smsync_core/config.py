@@ -23,6 +23,14 @@ DEFAULT_FILE = "smsync.toml"
 ENV_SAGE_URL = "SMSYNC_SAGE_URL"
 ENV_SMSTURBO_URL = "SMSYNC_SMSTURBO_URL"
 ENV_CONFIG = "SMSYNC_CONFIG"
+ENV_HOME = "SMSYNC_HOME"
+
+
+def default_config_path() -> Path:
+    """Where ``smsync.toml`` is looked for and saved by default: ``$SMSYNC_HOME`` (set by ``smsync app`` for its
+    kernels, which run in the notebooks folder) or the current directory."""
+    home = os.environ.get(ENV_HOME)
+    return Path(home) / DEFAULT_FILE if home else Path(DEFAULT_FILE)
 
 
 @dataclass(frozen=True)
@@ -108,7 +116,7 @@ def load_config(source: str | Path | Mapping[str, Any] | Config | None = None) -
     data: Mapping[str, Any]
     if source is None:
         env_path = os.environ.get(ENV_CONFIG)
-        candidate = Path(env_path) if env_path else Path(DEFAULT_FILE)
+        candidate = Path(env_path) if env_path else default_config_path()
         if env_path and not candidate.is_file():
             raise ConfigurationError(f"{ENV_CONFIG} names {candidate}, which does not exist; fix the path.")
         source = candidate if candidate.is_file() else {}
@@ -282,7 +290,7 @@ def save_config(config: Config, path: str | Path | None = None) -> Path:
     supplied at run time (``SMSYNC_SAGE_PASSWORD`` / ``SMSYNC_SMSTURBO_PASSWORD`` or the Set Up screen's masked
     field).
     """
-    target = Path(path) if path is not None else (config.path or Path(DEFAULT_FILE))
+    target = Path(path) if path is not None else (config.path or default_config_path())
     data = to_mapping(config)
     tmp = target.with_name(target.name + ".tmp")
     tmp.write_bytes(tomli_w.dumps(data).encode())

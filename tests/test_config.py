@@ -33,7 +33,7 @@ SAGE_DEFAULT = {
 @pytest.fixture(autouse=True)
 def _no_ambient_config(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """Every test starts in an empty directory with no smsync environment variables."""
-    for name in ("SMSYNC_SAGE_URL", "SMSYNC_SMSTURBO_URL", "SMSYNC_CONFIG"):
+    for name in ("SMSYNC_SAGE_URL", "SMSYNC_SMSTURBO_URL", "SMSYNC_CONFIG", "SMSYNC_HOME"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)
 
@@ -213,6 +213,18 @@ def test_save_config_round_trips_every_setting(tmp_path: Path) -> None:
     assert _comparable(again) == _comparable(config)
     assert "inactive" not in again.sage.columns and "fax" not in again.smsturbo.columns
     assert again.path == path
+
+
+def test_smsync_home_is_where_the_file_is_found_and_saved(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    home, elsewhere = tmp_path / "project", tmp_path / "project" / "notebooks"
+    elsewhere.mkdir(parents=True)
+    monkeypatch.chdir(elsewhere)  # where a page's kernel runs
+    monkeypatch.setenv("SMSYNC_HOME", str(home))
+    saved = save_config(load_config().replace(replace_groups=("phones",)))
+    assert saved == home / "smsync.toml" and not (elsewhere / "smsync.toml").exists()
+    assert load_config().replace_groups == ("phones",)  # a later kernel reads it back
+    monkeypatch.delenv("SMSYNC_HOME")
+    assert load_config().replace_groups == ()  # without it: the current directory, which has none
 
 
 def test_save_config_writes_to_the_loaded_file(tmp_path: Path) -> None:
