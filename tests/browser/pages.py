@@ -115,9 +115,11 @@ def show_at_bottom(locator: Any) -> None:
 
 
 def screenshot(page: Any, name: str) -> None:
-    """Write ``docs/screenshots/<name>.png`` (the viewport, 1280×800)."""
+    """Write ``<SCREENSHOTS>/<name>.png`` (the viewport, 1280×800), and check it is a real picture."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path))
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and path.stat().st_size > 10_000, path
 
 
 def counts_pattern(checked: int) -> re.Pattern[str]:

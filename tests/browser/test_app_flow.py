@@ -1,7 +1,8 @@
 """The accountant's page (``smsync app``, Voila) in Chromium: a first-time migration from the first click to
 "Import completed", on a copy of the demo databases; and the checked clients surviving a page reload.
 
-The screenshots in ``docs/screenshots/`` (panes, confirmation, completed) are written here, at 1280×800.
+The screenshots (panes, confirmation, completed) are written here, at 1280×800: under ``build/screenshots``, or
+into ``docs/screenshots`` (the README's) with ``SMSYNC_SCREENSHOTS=docs/screenshots``.
 """
 
 from __future__ import annotations
