@@ -17,7 +17,7 @@ def _run(*command: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_ruff_finds_nothing() -> None:
-    result = _run(str(BIN / "ruff"), "check", "smsync_core", "widgets", "tests", "benchmarks")
+    result = _run(str(BIN / "ruff"), "check", "smsync_core", "widgets", "tests", "benchmarks", "notebooks")
     assert result.returncode == 0, result.stdout + result.stderr
 
 
