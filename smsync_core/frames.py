@@ -77,12 +77,37 @@ def to_frame(columns: dict[str, pa.Array | pa.ChunkedArray]) -> pd.DataFrame:
     return frame
 
 
+#: The Arrow type each column kind is read as when every value of a batch already has it.
+_PLAIN = {"text": pa.string(), "int": pa.int64(), "flag": pa.int64()}
+
+
+def _plain_batch(rows: Sequence[Sequence[Any]], kinds: Sequence[str]) -> list[pa.Array] | None:
+    """The batch converted in one pass of Arrow's C converter (rows as structs, then split into columns).
+
+    This is the first attempt of each column builder (text as ``pa.string()``, numbers as ``pa.int64()``) done
+    for all columns at once, without transposing the rows in Python; None when some value needs a builder's
+    fallback (a numeric Client Number, text in a number column...).
+    """
+    row_type = pa.struct([pa.field(f"c{i}", _PLAIN[kind]) for i, kind in enumerate(kinds)])
+    try:
+        columns = pa.array(rows, type=row_type).flatten()
+    except (pa.ArrowTypeError, pa.ArrowInvalid, TypeError, ValueError, OverflowError):
+        return None
+    return [pc.fill_null(pc.not_equal(c, 0), False) if kind == "flag" else c
+            for c, kind in zip(columns, kinds, strict=True)]
+
+
 def rows_to_columns(batches: Iterable[Sequence[Sequence[Any]]], kinds: Sequence[str]) -> dict[int, list[pa.Array]]:
     """Turn batches of rows into per-column Arrow chunks (``kinds``: "text", "int" or "flag" per column)."""
     builders = {"text": text_array, "int": int_array, "flag": flag_array}
     chunks: dict[int, list[pa.Array]] = {i: [] for i in range(len(kinds))}
     for rows in batches:
         if not rows:
+            continue
+        plain = _plain_batch(rows, kinds) if kinds else None
+        if plain is not None:
+            for i, column in enumerate(plain):
+                chunks[i].append(column)
             continue
         for i, values in enumerate(zip(*rows, strict=True)):
             chunks[i].append(builders[kinds[i]](values))
