@@ -1,9 +1,12 @@
 """Import 100,000 new customers with smsync (one transaction + conflict check + record) vs a bare executemany.
 
-Both write the same rows into copies of the same SQLite SMSTurbo file. The plan is built beforehand and timed
-separately; the comparison is the apply step (what the record and the safety checks cost). Run:
+Both write the same rows into the same empty SMSTurbo table (only ZZDEFAULT), on SQLite (copies of one file) and
+on PostgreSQL (a database this benchmark creates and drops). The plan is built beforehand and not timed; the
+comparison is the apply step: what the record (changes.jsonl fsynced, the run's row in smsync_runs) and the safety
+checks (the locked existence check, all or nothing) cost over the driver's own executemany and commit. smsync and
+the baseline alternate run by run. Run:
 
-    .venv/bin/python benchmarks/bench_import.py [--rows 100000] [--repeat 3]
+    .venv/bin/python benchmarks/bench_import.py [--rows 100000] [--repeat 3] [--postgres URL | --no-postgres]
 """
 
 from __future__ import annotations
@@ -11,19 +14,27 @@ from __future__ import annotations
 import argparse
 import shutil
 import sqlite3
-import statistics
+import sys
 import tempfile
 import time
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from decimal import Decimal
-from functools import partial
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 
 import smsync_core
 from smsync_core.demo import sage_table, smsturbo_table
 from smsync_core.plan import Plan
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import Row, compare, text_table
+
+GOAL = "<= 1.5x"
+POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 
 
 def build(directory: Path, rows: int) -> tuple[Path, Path]:
@@ -52,63 +63,130 @@ def build(directory: Path, rows: int) -> tuple[Path, Path]:
     return sage, target
 
 
-def timed(action: Callable[[], object]) -> float:
-    """Seconds one call takes."""
-    start = time.perf_counter()
+def timed(action: Callable[[], object]) -> dict[str, Any]:
+    """Seconds one call takes (wall and CPU)."""
+    start, cpu = time.perf_counter(), time.process_time()
     action()
-    return time.perf_counter() - start
+    return {"seconds": time.perf_counter() - start, "cpu_seconds": time.process_time() - cpu}
+
+
+def _insert_sql(plan: Plan, mark: str) -> tuple[str, list[tuple[Any, ...]]]:
+    columns = [str(c) for c in plan.inserts.columns]
+    names = ", ".join(f'"{c}"' for c in columns)
+    return (f'INSERT INTO "Customer" ({names}) VALUES ({", ".join(mark for _ in columns)})',
+            list(plan.inserts.itertuples(index=False, name=None)))
 
 
 def bare_executemany(path: Path, plan: Plan) -> None:
-    """The baseline: the plan's rows in one sqlite3 executemany and one commit, nothing else."""
-    columns = [str(c) for c in plan.inserts.columns]
-    names = ", ".join(f'"{c}"' for c in columns)
-    marks = ", ".join("?" for _ in columns)
-    values = list(plan.inserts.itertuples(index=False, name=None))
+    """The baseline on SQLite: the plan's rows in one sqlite3 executemany and one commit, nothing else."""
+    sql, values = _insert_sql(plan, "?")
     sqlite3.register_adapter(Decimal, str)  # what SQLAlchemy's Numeric does for SQLite, in C
     con = sqlite3.connect(path)
-    con.executemany(f'INSERT INTO "Customer" ({names}) VALUES ({marks})', values)
+    con.executemany(sql, values)
     con.commit()
     con.close()
 
 
+def bare_executemany_pg(url: sa.URL, plan: Plan) -> None:
+    """The baseline on PostgreSQL: psycopg's executemany of the same rows and one commit."""
+    import psycopg
+
+    sql, values = _insert_sql(plan, "%s")
+    with psycopg.connect(url.set(drivername="postgresql").render_as_string(hide_password=False)) as con:
+        with con.cursor() as cur:
+            cur.executemany(sql, values)
+        con.commit()
+
+
+@contextmanager
+def postgres_database(server: str) -> Iterator[sa.URL]:
+    """A fresh database on the server, dropped afterwards."""
+    admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
+    name = f"smsync_bench_{uuid.uuid4().hex[:10]}"
+    with admin.connect() as con:
+        con.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    try:
+        yield sa.make_url(server).set(database=name)
+    finally:
+        with admin.connect() as con:
+            con.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+
+
+def _fresh_target(url: sa.URL) -> None:
+    """An SMSTurbo table holding only ZZDEFAULT (and no smsync_runs) in the database at ``url``."""
+    engine = sa.create_engine(url)
+    metadata = sa.MetaData()
+    table = smsturbo_table(metadata)
+    with engine.begin() as con:
+        con.exec_driver_sql("DROP TABLE IF EXISTS smsync_runs")
+        con.exec_driver_sql('DROP TABLE IF EXISTS "Customer"')
+        metadata.create_all(con)
+        con.execute(table.insert(), [{"CustomerID": "ZZDEFAULT", "CustomerName": "Template", "TaxCode": "CO-STD",
+                                      "PriceLevel": 2, "CreditLimit": Decimal("5000"), "Terms": "Net 30",
+                                      "Active": 1, "Notes": "Template row"}])
+    engine.dispose()
+
+
+def run(base: Path, rows: int, repeat: int, postgres: str | None = POSTGRES) -> list[Row]:
+    """Table rows for SQLite and (when a server URL is given) PostgreSQL."""
+    sage, target = build(base, rows)
+    wb = smsync_core.connect(f"sqlite:///{sage}", f"sqlite:///{target}", {})
+    plan = wb.plan("all-eligible")
+    wb.close()
+    assert len(plan.insert_ids) == rows
+    out: list[Row] = []
+    ours: list[dict[str, Any]] = []
+    bare: list[dict[str, Any]] = []
+    for attempt in range(repeat):
+        mine, theirs = base / f"ours-{attempt}.db", base / f"bare-{attempt}.db"
+        shutil.copy(target, mine)
+        shutil.copy(target, theirs)
+        ours.append(_apply(f"sqlite:///{sage}", f"sqlite:///{mine}", plan, base / f"reports-{attempt}"))
+        bare.append(timed(lambda path=theirs: bare_executemany(path, plan)))  # type: ignore[misc]
+    record = sum(p.stat().st_size for p in (base / "reports-0").rglob("*") if p.is_file())
+    out.append(compare("import new customers with their record", rows, "wb.apply(plan), SQLite",
+                       "sqlite3 executemany + commit", ours, bare, GOAL,
+                       note=f"record {record / 1e6:.0f} MB (changes.jsonl + manifest)"))
+    if postgres:
+        ours, bare = [], []
+        with postgres_database(postgres) as url:
+            for attempt in range(repeat):
+                _fresh_target(url)
+                ours.append(_apply(f"sqlite:///{sage}", url.render_as_string(hide_password=False), plan,
+                                   base / f"pg-reports-{attempt}"))
+                _fresh_target(url)
+                bare.append(timed(lambda: bare_executemany_pg(url, plan)))
+        out.append(compare("import new customers with their record", rows, "wb.apply(plan), PostgreSQL",
+                           "psycopg executemany + commit", ours, bare, GOAL, note="fresh database per benchmark"))
+    return out
+
+
+def _apply(sage_url: str, target_url: str, plan: Plan, reports: Path) -> dict[str, Any]:
+    run = smsync_core.connect(sage_url, target_url, {})
+    result = None
+
+    def apply() -> None:
+        nonlocal result
+        result = run.apply(plan, reports_dir=reports)
+
+    measured = timed(apply)
+    run.close()
+    assert result is not None and result.outcome == "committed", result
+    return measured
+
+
 def main() -> None:
-    """Run the comparison and print both times and the ratio."""
-    parser = argparse.ArgumentParser(description=__doc__)
+    """Run the comparison and print the table."""
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--postgres", default=POSTGRES, help="server URL (a database is created and dropped)")
+    parser.add_argument("--no-postgres", action="store_true")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="smsync-bench-") as tmp:
-        base = Path(tmp)
-        sage, target = build(base, args.rows)
-        wb = smsync_core.connect(f"sqlite:///{sage}", f"sqlite:///{target}", {})
-        plan_seconds = timed(lambda: wb.plan("all-eligible"))
-        plan = wb.plan("all-eligible")
-        wb.close()
-        assert len(plan.insert_ids) == args.rows
-        smsync_times, bare_times = [], []
-        for attempt in range(args.repeat):
-            ours, bare = base / f"ours-{attempt}.db", base / f"bare-{attempt}.db"
-            shutil.copy(target, ours)
-            shutil.copy(target, bare)
-            run = smsync_core.connect(f"sqlite:///{sage}", f"sqlite:///{ours}", {})
-            reports = base / f"reports-{attempt}"
-            result = None
-
-            def apply(run: smsync_core.Workbench = run, reports: Path = reports) -> None:
-                nonlocal result
-                result = run.apply(plan, reports_dir=reports)
-
-            smsync_times.append(timed(apply))
-            assert result is not None and result.outcome == "committed", result
-            run.close()
-            bare_times.append(timed(partial(bare_executemany, bare, plan)))
-        ours_s, bare_s = statistics.median(smsync_times), statistics.median(bare_times)
-        record = sum(p.stat().st_size for p in (base / "reports-0").rglob("*") if p.is_file())
-        print(f"rows: {args.rows:,}   plan (not in the comparison): {plan_seconds:.2f} s")
-        print(f"smsync apply with record: {ours_s:.2f} s (median of {args.repeat}; record {record / 1e6:.1f} MB)")
-        print(f"bare executemany:         {bare_s:.2f} s (median of {args.repeat})")
-        print(f"ratio: {ours_s / bare_s:.1f}x")
+        rows = run(Path(tmp), args.rows, args.repeat, None if args.no_postgres else args.postgres)
+    print(text_table(rows))
 
 
 if __name__ == "__main__":

@@ -9,14 +9,20 @@ in the same run on the same frames: ``reconcile(...)`` (validation included), an
 seconds.
 
     .venv/bin/python benchmarks/bench_panes.py --rows 100000 1000000
+
+``run(directory, clients, repeat)`` (what ``run_all.py`` calls) measures the same steps on a demo pair instead:
+in a fresh interpreter per run, the read + reconciliation (all differences) the panes show, then building the two
+panes + Check All + one sort (by "Client Status Ref"), and the widget models created.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 from statistics import median
 from typing import Any
 
@@ -24,9 +30,14 @@ import numpy as np
 import pandas as pd
 from ipywidgets.widgets import widget as widget_module
 
+import smsync_core
 from smsync_core import schema
 from smsync_core.config import Config
 from smsync_core.reconcile import reconcile
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import Row, compare, measure, report_child, run_child
+
 from smsync_widgets import SyncPanes
 
 TEXT = pd.StringDtype("pyarrow")
@@ -123,10 +134,49 @@ def bench(rows: int) -> dict[str, Any]:
     return results
 
 
+def demo_child(directory: Path) -> dict[str, Any]:
+    """One run on a demo pair: the reconciliation, then the panes on it (wall seconds of each)."""
+    wb = smsync_core.connect(f"sqlite:///{directory / 'sage.db'}", f"sqlite:///{directory / 'smsturbo.db'}")
+    holder: dict[str, Any] = {}
+
+    def reconciliation() -> dict[str, Any]:
+        holder["rec"] = wb.reconcile(missing_only=False)
+        return {}
+
+    rec = measure(reconciliation)
+    before = len(widget_module._instances)
+
+    def panes() -> dict[str, Any]:
+        built = SyncPanes(holder["rec"])
+        built.check_all()
+        built.sort_by("status_ref")
+        holder["panes"] = built
+        return {}
+
+    shown = measure(panes)
+    return {"seconds": shown["seconds"], "cpu_seconds": shown["cpu_seconds"], "peak_mib": shown["peak_mib"],
+            "reconcile_seconds": rec["seconds"], "reconcile_cpu_seconds": rec["cpu_seconds"],
+            "models": len(widget_module._instances) - before, "rows": holder["panes"].right.total_count,
+            "checked": holder["panes"].right.checked_count}
+
+
+def run(directory: Path, clients: int, repeat: int) -> list[Row]:
+    """The table row: panes (build + Check All + one sort) against the reconciliation they show."""
+    runs = [run_child(Path(__file__).resolve(), "panes", str(directory)) for _ in range(repeat)]
+    reference = [{"seconds": r["reconcile_seconds"], "cpu_seconds": r["reconcile_cpu_seconds"]} for r in runs]
+    return [compare("panes: build + Check All + one sort", clients, "SyncPanes(rec), check_all(), sort_by()",
+                    "read + reconcile (all differences), same run", runs, reference, "<= 0.3x",
+                    note=f"{runs[0]['rows']:,} rows in the right pane; {runs[0]['models']} widget models")]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--rows", type=int, nargs="+", default=[100_000, 1_000_000])
+    parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.child:
+        report_child(demo_child(Path(args.child[1])))
+        return
     for rows in args.rows:
         out = bench(rows)
         ref_cpu = out["reconcile (reference)"][1]

@@ -1,0 +1,103 @@
+"""Read + full reconciliation (all differences) of a demo pair: smsync against ``pandas.read_sql`` + datacompy.
+
+Both sides start from the same two SQLite files and end with the IDs only in SMSTurbo, only in Sage and on both
+sides but different, field by field. smsync: ``connect(...).reconcile(missing_only=False)`` (the read, the
+validation and the reconciliation). Baseline: ``pandas.read_sql`` of the client and customer tables (the compared
+fields) and ``datacompy.PandasCompare`` joined on customer_id with ``ignore_spaces=True`` (smsync strips
+surrounding whitespace too), then its ``all_mismatch()`` (the differing rows with both values). Each run is a
+fresh interpreter: peak memory is ``ru_maxrss`` of that process. Run:
+
+    .venv/bin/python benchmarks/bench_datacompy.py --clients 100000 --repeat 3
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import Row, alternate, compare, measure, report_child, run_child, text_table
+
+SCRIPT = Path(__file__).resolve()
+GOAL = "<= 0.33x, memory <= 1x"
+
+
+def _smsync(directory: Path) -> dict[str, Any]:
+    import smsync_core
+
+    def run() -> dict[str, Any]:
+        wb = smsync_core.connect(f"sqlite:///{directory / 'sage.db'}", f"sqlite:///{directory / 'smsturbo.db'}")
+        rec = wb.reconcile(missing_only=False)
+        return {"sage_only": len(rec.sage_only), "smsturbo_only": len(rec.smsturbo_only),
+                "different": len(rec.different)}
+
+    return measure(run)
+
+
+def _baseline(directory: Path) -> dict[str, Any]:
+    import sqlite3
+
+    import datacompy
+    import pandas as pd
+
+    from smsync_core import schema
+    from smsync_core.config import Config
+
+    config = Config()
+    fields = ["customer_id", *schema.COMPARED_FIELDS]
+
+    def query(columns: Mapping[str, str], table: str) -> str:
+        return f'SELECT {", ".join(f"{columns[f]} AS {f}" for f in fields)} FROM "{table}"'
+
+    def run() -> dict[str, Any]:
+        with sqlite3.connect(directory / "sage.db") as con:
+            sage = pd.read_sql(query(config.sage.columns, config.sage.table), con)
+        with sqlite3.connect(directory / "smsturbo.db") as con:
+            turbo = pd.read_sql(query(config.smsturbo.columns, config.smsturbo.table), con)
+        turbo = turbo[turbo["customer_id"] != schema.TEMPLATE_ID]
+        sage = sage[sage["customer_id"].notna()]
+        # datacompy joins duplicate keys by row number after sorting; keep one row per ID like a report would
+        sage = sage.drop_duplicates("customer_id")
+        cmp = datacompy.PandasCompare(sage, turbo, join_columns="customer_id", ignore_spaces=True,
+                                      df1_name="sage", df2_name="smsturbo")
+        mismatched = cmp.all_mismatch()
+        return {"sage_only": len(cmp.df1_unq_rows), "smsturbo_only": len(cmp.df2_unq_rows),
+                "different": len(mismatched)}
+
+    return measure(run)
+
+
+def run(directory: Path, clients: int, repeat: int) -> list[Row]:
+    """The table row for one demo pair in ``directory``."""
+    ours, theirs = alternate(repeat, lambda: run_child(SCRIPT, "smsync", str(directory)),
+                             lambda: run_child(SCRIPT, "baseline", str(directory)))
+    note = (f"smsync: {ours[0]['different']:,} different, {ours[0]['sage_only']:,} Sage only; "
+            f"datacompy: {theirs[0]['different']:,} mismatched rows, {theirs[0]['sage_only']:,} df1 only")
+    return [compare("read + reconcile, all differences", clients, "connect().reconcile(missing_only=False)",
+                    "pandas.read_sql + datacompy.PandasCompare + all_mismatch()", ours, theirs, GOAL,
+                    memory=True, note=note)]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--clients", type=int, default=100_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        which, directory = args.child
+        report_child((_smsync if which == "smsync" else _baseline)(Path(directory)))
+        return
+    from smsync_core.demo import build_demo
+
+    with tempfile.TemporaryDirectory(prefix="smsync-bench-") as tmp:
+        build_demo(Path(tmp), clients=args.clients)
+        print(text_table(run(Path(tmp), args.clients, args.repeat)))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,83 @@
+"""Reading the Sage client table: smsync's ``wb.sage_clients()`` against a bare DBAPI ``fetchall`` of the same query.
+
+The bare fetch is what any reader pays to get the rows out of the driver (sqlite3 here): the same mapped columns,
+no types, no frame. smsync's read adds the table's reflection (the mapping is checked against the database),
+typed Arrow columns (exact text, Int64 status, bool flag) and the canonical frame. Each run is a fresh
+interpreter. Run:
+
+    .venv/bin/python benchmarks/bench_read.py --clients 100000 --repeat 5
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import Row, alternate, compare, measure, report_child, run_child, text_table
+
+SCRIPT = Path(__file__).resolve()
+GOAL = "<= 1.3x"
+
+
+def sage_query() -> str:
+    """The SELECT smsync's read sends for the default mapping (every canonical field, labelled)."""
+    from smsync_core import schema
+    from smsync_core.config import Config
+
+    columns = Config().sage.columns
+    return f'SELECT {", ".join(f"{columns[f]} AS {f}" for f in schema.FIELDS)} FROM {Config().sage.table}'
+
+
+def _smsync(directory: Path) -> dict[str, Any]:
+    import smsync_core
+
+    wb = smsync_core.connect(f"sqlite:///{directory / 'sage.db'}", None)
+    return measure(lambda: {"rows": len(wb.sage_clients())})
+
+
+def _bare(directory: Path) -> dict[str, Any]:
+    import sqlite3
+
+    query = sage_query()
+
+    def run() -> dict[str, Any]:
+        con = sqlite3.connect(directory / "sage.db")
+        rows = con.execute(query).fetchall()
+        con.close()
+        return {"rows": len(rows)}
+
+    return measure(run)
+
+
+def run(directory: Path, clients: int, repeat: int) -> list[Row]:
+    """The table row for the demo pair in ``directory``."""
+    ours, theirs = alternate(repeat, lambda: run_child(SCRIPT, "smsync", str(directory)),
+                             lambda: run_child(SCRIPT, "bare", str(directory)))
+    assert ours[0]["rows"] == theirs[0]["rows"], (ours[0], theirs[0])
+    return [compare("read the client table", clients, "wb.sage_clients()", "sqlite3 fetchall, same query", ours,
+                    theirs, GOAL, note=f"{ours[0]['rows']:,} rows x 15 columns")]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--clients", type=int, default=100_000)
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        which, directory = args.child
+        report_child((_smsync if which == "smsync" else _bare)(Path(directory)))
+        return
+    from smsync_core.demo import build_demo
+
+    with tempfile.TemporaryDirectory(prefix="smsync-bench-") as tmp:
+        build_demo(Path(tmp), clients=args.clients)
+        print(text_table(run(Path(tmp), args.clients, args.repeat)))
+
+
+if __name__ == "__main__":
+    main()
