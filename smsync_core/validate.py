@@ -35,11 +35,19 @@ def _quoted(ids: pd.Series) -> pd.Series:
 Message = Callable[[pd.DataFrame], "pd.Series | str"]
 
 
+#: The columns a finding or its message reads (a ``field-too-long`` message also reads its field).
+_MESSAGE_COLUMNS = ("row", "customer_id", "status")
+
+
 def _findings(
     sage: pd.DataFrame, mask: pd.Series | np.ndarray, rule: str, message: Message | str, field: str | None = None
 ) -> pd.DataFrame:
-    """The findings of one rule; the message is built only for the rows the rule picked."""
-    picked = sage.loc[np.asarray(mask, dtype=bool)]
+    """The findings of one rule; the message is built only for the rows the rule picked.
+
+    Only the columns a message reads are taken for the picked rows (not the whole client record).
+    """
+    wanted = ["row", "customer_id"] if isinstance(message, str) else [*_MESSAGE_COLUMNS, *([field] if field else [])]
+    picked = sage[[c for c in dict.fromkeys(wanted) if c in sage.columns]].loc[np.asarray(mask, dtype=bool)]
     text = message(picked) if callable(message) else message
     return pd.DataFrame(
         {
