@@ -179,8 +179,8 @@ def reconcile(
     in_target = is_in(sage_ids, target_ids)
     in_sage = is_in(target_ids, sage_ids)
 
-    sage_only = _sorted(sage_full.loc[~in_target])
-    smsturbo_only = _sorted(target.loc[~in_sage])
+    sage_only = _sorted(sage_full, ~in_target)
+    smsturbo_only = _sorted(target, ~in_sage)
     both = sage_full.loc[in_target]
     empty_diffs = pd.DataFrame(
         {name: pd.Series([], dtype=TEXT) for name in ("customer_id", "field", "sage", "smsturbo")}
@@ -256,6 +256,11 @@ def is_in(values: pd.Series, candidates: pd.Series) -> np.ndarray:
     return np.asarray(pc.fill_null(found, False), dtype=bool)
 
 
-def _sorted(frame: pd.DataFrame) -> pd.DataFrame:
+def _sorted(frame: pd.DataFrame, mask: np.ndarray | None = None) -> pd.DataFrame:
+    """The rows (where ``mask``) sorted by customer_id (missing first), then row; every column taken once."""
     keys = ["customer_id", "row"] if "row" in frame.columns else ["customer_id"]
-    return frame.sort_values(keys, na_position="first", kind="stable").reset_index(drop=True)
+    picked = np.arange(len(frame)) if mask is None else np.flatnonzero(mask)
+    order = (frame[keys].iloc[picked].reset_index(drop=True)
+             .sort_values(keys, na_position="first", kind="stable").index.to_numpy())
+    rows: pd.DataFrame = frame.iloc[picked[order]].reset_index(drop=True)
+    return rows
