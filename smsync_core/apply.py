@@ -23,10 +23,12 @@ next run marks it failed. A crash after 9 leaves a pending record with a row: it
 
 from __future__ import annotations
 
+import gc
 import random
 import re
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -47,7 +49,14 @@ from smsync_core.audit import (
     utc_now,
 )
 from smsync_core.audit_changes import Change, encode_changes, encode_value
-from smsync_core.audit_table import ensure_runs_table, has_runs_table, insert_run, lookup_run, runs_table
+from smsync_core.audit_table import (
+    ensure_runs_table,
+    has_runs_table,
+    insert_run,
+    lookup_run,
+    runs_table,
+    stored_changes,
+)
 from smsync_core.config import Config
 from smsync_core.connections import database_errors, translate_error
 from smsync_core.errors import ImportFailed, SmsyncError
@@ -157,7 +166,7 @@ def execute_run(request: RunRequest, engine: sa.Engine, config: Config, *, conte
     field_names = {column: name for name, column in config.smsturbo.columns.items()}
     identity = target_identity(engine)
 
-    with reports_lock(reports_dir):
+    with reports_lock(reports_dir), _collector_paused():
         _resolve(reports_dir, lookup)
         details = {**request.details, "target_identity": identity, "undoes": request.undoes,
                    "planned": _counts(request.changes)}
@@ -167,6 +176,23 @@ def execute_run(request: RunRequest, engine: sa.Engine, config: Config, *, conte
             record.write_file("skipped.jsonl", _jsonl(request.skipped))
             record.save()
         return _run(request, record, engine, table, runs, id_column, field_names, step, progress, lookup)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector for the run.
+
+    A large run holds a few objects per change (rows, their values, statement parameters); each automatic full
+    collection would walk all of them again, a tenth of a large import's time. The run creates no reference
+    cycles that need collecting, and the collector's previous state is restored however the run ends.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 #: Attempts of the write transaction when a concurrent writer made it fail before anything was written.
@@ -259,7 +285,7 @@ def _attempt(request: RunRequest, record: PendingRecord, engine: sa.Engine, tabl
                 "sequence": record.manifest["sequence"], "started_at": record.manifest["started_at"],
                 "committed_at": utc_now(), "os_user": record.manifest["who"]["os_user"],
                 "inserted": counts["insert"], "updated": counts["update"], "deleted": counts["delete"],
-                "undoes": request.undoes, "changes_sha256": digest, "changes": data.decode("utf-8"),
+                "undoes": request.undoes, "changes_sha256": digest, "changes": stored_changes(data),
             })
             step("audit-row")
             step("commit")

@@ -7,6 +7,8 @@ what resolves a record a crash left pending (row present = committed, absent = r
 
 from __future__ import annotations
 
+import base64
+import zlib
 from collections.abc import Mapping
 from typing import Any
 
@@ -16,6 +18,11 @@ from sqlalchemy.dialects import mysql
 DEFAULT_NAME = "smsync_runs"
 #: The changes of a run as JSON Lines: MySQL/MariaDB's TEXT stops at 64 KB (a few hundred customers), so LONGTEXT.
 CHANGES_TEXT = sa.UnicodeText().with_variant(mysql.LONGTEXT(), "mysql", "mariadb")
+
+#: A run's changes text at least this long (UTF-8 bytes) is stored compressed: zlib (level 1), then base64.
+COMPRESS_FROM = 1 << 20
+#: What a compressed changes text starts with (a JSON Lines text starts with "{" or is empty).
+COMPRESSED = "zlib+base64:"
 
 #: Columns read back for checks (everything but the changes text, which can be large).
 SUMMARY_COLUMNS = ("run_id", "kind", "chain_id", "sequence", "started_at", "committed_at", "os_user",
@@ -80,13 +87,32 @@ def committed_runs(engine: sa.Engine, table: sa.Table) -> list[dict[str, Any]]:
         return [dict(r) for r in rows.mappings()]
 
 
+def stored_changes(data: bytes) -> str:
+    """The ``changes`` value of a run's row: the JSON Lines text, compressed when large.
+
+    A large import's changes are tens of megabytes of very repetitive text (every new customer carries the
+    template's columns); compressed they are a twentieth of that, which the import transaction writes (and a
+    server receives and stores) in much less time. :func:`run_changes` gives back the exact text either way.
+    """
+    if len(data) < COMPRESS_FROM:
+        return data.decode("utf-8")
+    return COMPRESSED + base64.b64encode(zlib.compress(data, 1)).decode("ascii")
+
+
+def changes_text(value: str) -> str:
+    """The JSON Lines text of a stored ``changes`` value (inverse of :func:`stored_changes`)."""
+    if value.startswith(COMPRESSED):
+        return zlib.decompress(base64.b64decode(value[len(COMPRESSED):])).decode("utf-8")
+    return value
+
+
 def run_changes(engine: sa.Engine, table: sa.Table, run_id: str) -> str | None:
     """The recorded changes (JSON Lines) of a committed run, or None when there is no such run."""
     if not has_runs_table(engine, table):
         return None
     with engine.connect() as connection:
         value = connection.execute(sa.select(table.c.changes).where(table.c.run_id == run_id)).scalar()
-    return None if value is None else str(value)
+    return None if value is None else changes_text(str(value))
 
 
 def undo_of(engine: sa.Engine, table: sa.Table, run_id: str) -> str | None:
