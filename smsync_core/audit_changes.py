@@ -12,7 +12,7 @@ import datetime as dt
 import itertools
 import json
 import math
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from json.encoder import encode_basestring
@@ -20,6 +20,8 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 Action = Literal["insert", "update", "delete"]
 ACTIONS: tuple[Action, ...] = ("insert", "update", "delete")
@@ -188,36 +190,77 @@ def _shape(change: Change) -> Shape:
             None if change.after is None else tuple(change.after))
 
 
-def _template(keys: tuple[str, ...] | None) -> str:
+#: Characters the JSON encoder escapes in a string (``ensure_ascii=False``); any other text is written as is.
+_ESCAPED = r'[\x00-\x1f\\"]'
+
+
+def _json_texts(values: Sequence[Any]) -> pa.Array:
+    """One column's values as their JSON texts, in an Arrow string array.
+
+    Text that needs no escaping (the usual case) is quoted in Arrow, without a Python call per value.
+    """
+    types = set(map(type, values))
+    if str in types and types <= {str, type(None)}:
+        try:
+            text = pa.array(values, type=pa.string())
+        except (pa.ArrowException, UnicodeError):  # e.g. a lone surrogate: left to the JSON encoder
+            text = None
+        if text is not None and not pc.any(pc.match_substring_regex(text, _ESCAPED)).as_py():
+            quoted = pc.binary_join_element_wise('"', text, '"', "")
+            return pc.fill_null(quoted, "null") if text.null_count else quoted
+    return pa.array(_column(values), type=pa.string())
+
+
+def _object_parts(keys: tuple[str, ...] | None, columns: Iterator[pa.Array]) -> list[str | pa.Array]:
     if keys is None:
-        return "null"
-    return "{" + ",".join(_STRING(k).replace("%", "%%") + ":%s" for k in keys) + "}"
+        return ["null"]
+    if not keys:
+        return ["{}"]
+    parts: list[str | pa.Array] = []
+    for i, key in enumerate(keys):
+        parts += [("{" if i == 0 else ",") + _STRING(key) + ":", next(columns)]
+    return [*parts, "}"]
 
 
-def _lines(shape: Shape, changes: Sequence[Change]) -> list[str]:
-    """The lines of changes of one shape, encoded column by column."""
+def _run_bytes(shape: Shape, changes: Sequence[Change]) -> bytes:
+    """The lines of changes of one shape, built column by column in Arrow: the same bytes as :func:`_line`."""
     action, before, after = shape
-    if len(changes) < 8 or any(type(k) is not str for k in (*(before or ()), *(after or ()))):
-        return [_line(change) for change in changes]  # few, or column names JSON writes its own way
-    columns = [_column([change.customer_id for change in changes])]
+    columns = [_json_texts([change.customer_id for change in changes])]
     for keys, rows in ((before, [change.before for change in changes]), (after, [change.after for change in changes])):
         if keys:  # one shape: every row has these columns, in this order
-            columns += map(_column, zip(*[row.values() for row in rows if row is not None], strict=True))
-    template = ('{"customer_id":%s,"action":' + _STRING(action).replace("%", "%%") + ',"before":'
-                + _template(before) + ',"after":' + _template(after) + "}\n")
-    return [template % row for row in zip(*columns, strict=True)]
+            columns += map(_json_texts, zip(*[row.values() for row in rows if row is not None], strict=True))
+    texts = iter(columns)
+    parts: list[str | pa.Array] = ['{"customer_id":', next(texts), ',"action":' + _STRING(action) + ',"before":',
+                                   *_object_parts(before, texts), ',"after":', *_object_parts(after, texts), "}\n"]
+    merged: list[str | pa.Array] = []
+    for part in parts:  # adjacent literals as one
+        if isinstance(part, str) and merged and isinstance(merged[-1], str):
+            merged[-1] += part
+        else:
+            merged.append(part)
+    lines = pc.binary_join_element_wise(*merged, "")
+    _validity, offsets, data = lines.buffers()  # no nulls: every line is text; the lines lie end to end in data
+    bounds = np.frombuffer(offsets, dtype=np.int32)[[lines.offset, lines.offset + len(lines)]]
+    return data[int(bounds[0]):int(bounds[1])].to_pybytes()  # type: ignore[no-any-return]
+
+
+def _lines_bytes(shape: Shape, changes: Sequence[Change]) -> bytes:
+    _action, before, after = shape
+    if len(changes) >= 8 and all(type(k) is str for k in (*(before or ()), *(after or ()))):
+        try:
+            return _run_bytes(shape, changes)
+        except (pa.ArrowException, UnicodeError, OverflowError):  # e.g. more than 2 GB of text
+            pass
+    return "".join(_line(change) for change in changes).encode("utf-8")
 
 
 def encode_changes(changes: Iterable[Change]) -> bytes:
     """The changes as JSON Lines (UTF-8, one change per line, keys in a fixed order).
 
     The bytes are those of one JSON encoder call per change; runs of changes with the same columns (the
-    inserts of an import) are written column by column, a few times faster.
+    inserts of an import) are written column by column, most of it in Arrow, several times faster.
     """
-    lines: list[str] = []
-    for shape, run in itertools.groupby(changes, key=_shape):
-        lines += _lines(shape, list(run))
-    return "".join(lines).encode("utf-8")
+    return b"".join(_lines_bytes(shape, list(run)) for shape, run in itertools.groupby(changes, key=_shape))
 
 
 def decode_changes(data: bytes | str) -> list[Change]:
