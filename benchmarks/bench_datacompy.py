@@ -15,7 +15,7 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -71,15 +71,47 @@ def _baseline(directory: Path) -> dict[str, Any]:
     return measure(run)
 
 
+def _fetch(directory: Path) -> dict[str, Any]:
+    """The driver's floor: a bare fetchall of the rows smsync reads from both tables (no types, no frame)."""
+    import sqlite3
+
+    from smsync_core import schema
+    from smsync_core.config import Config
+    from smsync_core.targets.smsturbo import TARGET_FIELDS
+
+    config = Config()
+
+    def query(columns: Mapping[str, str], table: str, fields: Sequence[str]) -> str:
+        return f'SELECT {", ".join(f"{columns[f]} AS {f}" for f in fields if f in columns)} FROM "{table}"'
+
+    def run() -> dict[str, Any]:
+        count = 0
+        for name, mapping, fields in (("sage.db", config.sage, schema.FIELDS),
+                                      ("smsturbo.db", config.smsturbo, TARGET_FIELDS)):
+            con = sqlite3.connect(directory / name)
+            count += len(con.execute(query(mapping.columns, mapping.table, fields)).fetchall())
+            con.close()
+        return {"rows": count}
+
+    return measure(run)
+
+
+CHILDREN = {"smsync": _smsync, "baseline": _baseline, "fetch": _fetch}
+
+
 def run(directory: Path, clients: int, repeat: int) -> list[Row]:
-    """The table row for one demo pair in ``directory``."""
-    ours, theirs = alternate(repeat, lambda: run_child(SCRIPT, "smsync", str(directory)),
-                             lambda: run_child(SCRIPT, "baseline", str(directory)))
+    """The table rows for one demo pair in ``directory``: smsync against datacompy, and the driver's floor."""
+    ours, theirs, fetch = alternate(repeat, lambda: run_child(SCRIPT, "smsync", str(directory)),
+                                    lambda: run_child(SCRIPT, "baseline", str(directory)),
+                                    lambda: run_child(SCRIPT, "fetch", str(directory)))
     note = (f"smsync: {ours[0]['different']:,} different, {ours[0]['sage_only']:,} Sage only; "
             f"datacompy: {theirs[0]['different']:,} mismatched rows, {theirs[0]['sage_only']:,} df1 only")
     return [compare("read + reconcile, all differences", clients, "connect().reconcile(missing_only=False)",
                     "pandas.read_sql + datacompy.PandasCompare + all_mismatch()", ours, theirs, GOAL,
-                    memory=True, note=note)]
+                    memory=True, note=note),
+            compare("  floor: bare fetchall of both tables", clients, "sqlite3 fetchall of smsync's two queries",
+                    "pandas.read_sql + datacompy (as above)", fetch, theirs, "",
+                    note="the least any DBAPI reader pays before comparing anything")]
 
 
 def main() -> None:
@@ -90,7 +122,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.child:
         which, directory = args.child
-        report_child((_smsync if which == "smsync" else _baseline)(Path(directory)))
+        report_child(CHILDREN[which](Path(directory)))
         return
     from smsync_core.demo import build_demo
 

@@ -12,6 +12,7 @@ the baseline alternate run by run. Run:
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
 import sqlite3
 import sys
@@ -144,10 +145,15 @@ def run(base: Path, rows: int, repeat: int, postgres: str | None = POSTGRES) -> 
         shutil.copy(target, theirs)
         ours.append(_apply(f"sqlite:///{sage}", f"sqlite:///{mine}", plan, base / f"reports-{attempt}"))
         bare.append(timed(lambda path=theirs: bare_executemany(path, plan)))  # type: ignore[misc]
+    floor = [timed(lambda: json.dumps(list(plan.inserts.itertuples(index=False, name=None)), default=str))
+             for _ in range(repeat)]
     record = sum(p.stat().st_size for p in (base / "reports-0").rglob("*") if p.is_file())
     out.append(compare("import new customers with their record", rows, "wb.apply(plan), SQLite",
                        "sqlite3 executemany + commit", ours, bare, GOAL,
                        note=f"record {record / 1e6:.0f} MB (changes.jsonl + manifest)"))
+    out.append(compare("  floor: the rows as JSON, one stdlib call", rows, "json.dumps(rows) (C encoder)",
+                       "sqlite3 executemany + commit", floor, bare, "",
+                       note="what any JSON record of these rows costs, before writing it anywhere"))
     if postgres:
         ours, bare = [], []
         with postgres_database(postgres) as url:
