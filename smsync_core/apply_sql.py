@@ -74,8 +74,7 @@ def current_rows(connection: sa.Connection, table: sa.Table, id_column: str,
     for start in range(0, len(unique), size):
         chunk = unique[start:start + size]
         wanted = set(chunk)
-        stmt = _locked(connection, sa.select(key).where(key.in_(chunk)), table)
-        stored = [v for (v,) in connection.execute(stmt)]
+        stored = _stored_keys(connection, table, key, chunk)
         existing.extend(v for v in stored if isinstance(v, str) and v in wanted)
         others = [v for v in stored if not (isinstance(v, str) and v in wanted)]
         if others:
@@ -90,6 +89,22 @@ def current_rows(connection: sa.Connection, table: sa.Table, id_column: str,
             if isinstance(cid, str) and cid in wanted:  # exact, even on case-blind collations
                 found[cid] = dict(row)
     return found, {cid: other for cid, other in lookalikes.items() if cid not in found}
+
+
+def _stored_keys(connection: sa.Connection, table: sa.Table, key: sa.Column[Any], chunk: list[str]) -> list[Any]:
+    """The stored keys among ``chunk`` (and those the collation treats as equal), locked on servers.
+
+    On SQLite the query goes to the driver as written, one ``?`` per ID: building it through SQLAlchemy costs
+    a literal object per ID, more than SQLite takes to answer it.
+    """
+    if connection.dialect.name == "sqlite":
+        quote = connection.dialect.identifier_preparer
+        column = quote.quote(key.name)
+        sql = (f"SELECT {column} FROM {quote.format_table(table)} "
+               f"WHERE {column} IN ({', '.join('?' * len(chunk))})")
+        return [v for (v,) in connection.exec_driver_sql(sql, tuple(chunk))]
+    stmt = _locked(connection, sa.select(key).where(key.in_(chunk)), table)
+    return [v for (v,) in connection.execute(stmt)]
 
 
 def _collated(value: Any) -> str:
