@@ -77,8 +77,11 @@ def to_frame(columns: dict[str, pa.Array | pa.ChunkedArray]) -> pd.DataFrame:
     return frame
 
 
-#: The Arrow type each column kind is read as when every value of a batch already has it.
-_PLAIN = {"text": pa.string(), "int": pa.int64(), "flag": pa.int64()}
+#: The Arrow type each column kind is read as when every value of a batch already has it; text as the
+#: ``large_string`` pandas keeps its string columns in, so the frame takes the chunks without a cast.
+_PLAIN = {"text": pa.large_string(), "int": pa.int64(), "flag": pa.int64()}
+#: The type of each kind's chunks as :func:`rows_to_columns` returns them.
+COLUMN_TYPES = {"text": pa.large_string(), "int": pa.int64(), "flag": pa.bool_()}
 
 
 def _plain_batch(rows: Sequence[Sequence[Any]], kinds: Sequence[str]) -> list[pa.Array] | None:
@@ -98,7 +101,10 @@ def _plain_batch(rows: Sequence[Sequence[Any]], kinds: Sequence[str]) -> list[pa
 
 
 def rows_to_columns(batches: Iterable[Sequence[Sequence[Any]]], kinds: Sequence[str]) -> dict[int, list[pa.Array]]:
-    """Turn batches of rows into per-column Arrow chunks (``kinds``: "text", "int" or "flag" per column)."""
+    """Turn batches of rows into per-column Arrow chunks (``kinds``: "text", "int" or "flag" per column).
+
+    The chunks of a column all have the type :data:`COLUMN_TYPES` gives for its kind.
+    """
     builders = {"text": text_array, "int": int_array, "flag": flag_array}
     chunks: dict[int, list[pa.Array]] = {i: [] for i in range(len(kinds))}
     for rows in batches:
@@ -110,7 +116,7 @@ def rows_to_columns(batches: Iterable[Sequence[Sequence[Any]]], kinds: Sequence[
                 chunks[i].append(column)
             continue
         for i, values in enumerate(zip(*rows, strict=True)):
-            chunks[i].append(builders[kinds[i]](values))
+            chunks[i].append(builders[kinds[i]](values).cast(COLUMN_TYPES[kinds[i]]))
     return chunks
 
 

@@ -17,7 +17,7 @@ from sqlalchemy.engine import Engine
 from smsync_core.config import TableMapping
 from smsync_core.connections import SIDE_NAMES, Side, database_errors
 from smsync_core.errors import SchemaMismatch
-from smsync_core.frames import rows_to_columns, to_frame
+from smsync_core.frames import COLUMN_TYPES, rows_to_columns, to_frame
 
 BATCH_ROWS = 50_000
 
@@ -84,8 +84,7 @@ def read_mapped(
                 "in smsync.toml."
             ) from None
     arrays: dict[str, pa.ChunkedArray] = {}
-    empty = {"text": pa.string(), "int": pa.int64(), "flag": pa.bool_()}
     for i, f in enumerate(present):
-        arrays[f] = pa.chunked_array(chunks[i], type=empty[kinds[i]])
+        arrays[f] = pa.chunked_array(chunks[i], type=COLUMN_TYPES[kinds[i]])
     frame = to_frame(arrays) if arrays else pd.DataFrame()
     return frame
