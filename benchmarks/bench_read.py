@@ -53,13 +53,36 @@ def _bare(directory: Path) -> dict[str, Any]:
     return measure(run)
 
 
+def _pandas(directory: Path) -> dict[str, Any]:
+    """For comparison: what the usual one-liner costs (``pandas.read_sql`` of the same query)."""
+    import sqlite3
+
+    import pandas as pd
+
+    query = sage_query()
+
+    def run() -> dict[str, Any]:
+        con = sqlite3.connect(directory / "sage.db")
+        frame = pd.read_sql(query, con)
+        con.close()
+        return {"rows": len(frame)}
+
+    return measure(run)
+
+
+CHILDREN = {"smsync": _smsync, "bare": _bare, "pandas": _pandas}
+
+
 def run(directory: Path, clients: int, repeat: int) -> list[Row]:
-    """The table row for the demo pair in ``directory``."""
-    ours, theirs = alternate(repeat, lambda: run_child(SCRIPT, "smsync", str(directory)),
-                             lambda: run_child(SCRIPT, "bare", str(directory)))
-    assert ours[0]["rows"] == theirs[0]["rows"], (ours[0], theirs[0])
+    """The table rows for the demo pair in ``directory``."""
+    ours, theirs, pandas = alternate(repeat, lambda: run_child(SCRIPT, "smsync", str(directory)),
+                                     lambda: run_child(SCRIPT, "bare", str(directory)),
+                                     lambda: run_child(SCRIPT, "pandas", str(directory)))
+    assert ours[0]["rows"] == theirs[0]["rows"] == pandas[0]["rows"], (ours[0], theirs[0], pandas[0])
     return [compare("read the client table", clients, "wb.sage_clients()", "sqlite3 fetchall, same query", ours,
-                    theirs, GOAL, note=f"{ours[0]['rows']:,} rows x 15 columns")]
+                    theirs, GOAL, note=f"{ours[0]['rows']:,} rows x 15 columns"),
+            compare("  for comparison: pandas.read_sql", clients, "pandas.read_sql, same query",
+                    "sqlite3 fetchall, same query", pandas, theirs, "", note="object columns, no types")]
 
 
 def main() -> None:
@@ -70,7 +93,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.child:
         which, directory = args.child
-        report_child((_smsync if which == "smsync" else _bare)(Path(directory)))
+        report_child(CHILDREN[which](Path(directory)))
         return
     from smsync_core.demo import build_demo
 

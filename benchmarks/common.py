@@ -1,6 +1,6 @@
 """Helpers shared by the benchmarks: a measured thing in a fresh interpreter, medians, and the results table.
 
-Every figure is measured in a subprocess of its own, so its peak memory (``ru_maxrss``) is that of the measured
+Every figure is measured in a subprocess of its own, so its peak memory (``VmHWM``) is that of the measured
 work plus the libraries it imports, and nothing one measurement leaves behind (caches, freed-but-kept memory)
 helps or hurts the next. smsync and the baseline it is compared with alternate run by run, so slow spells of
 this shared machine fall on both; a figure is the median over the runs of the ratio's two sides.
@@ -30,7 +30,18 @@ Measurement = dict[str, Any]
 
 
 def peak_mib() -> float:
-    """The peak resident memory of this process so far (MiB)."""
+    """The peak resident memory of this process so far (MiB).
+
+    Linux's ``VmHWM`` (the high-water mark of this program's own memory), not ``ru_maxrss``: a child keeps the
+    ``ru_maxrss`` of the parent it was forked from across ``exec``, so a child of a large parent would report
+    the parent's size.
+    """
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
