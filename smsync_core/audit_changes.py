@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from json.encoder import encode_basestring
+from operator import itemgetter
 from typing import Any, Literal
 
 import numpy as np
@@ -190,14 +191,24 @@ def _shape(change: Change) -> Shape:
             None if change.after is None else tuple(change.after))
 
 
-#: Characters the JSON encoder escapes in a string (``ensure_ascii=False``); any other text is written as is.
-_ESCAPED = r'[\x00-\x1f\\"]'
+def _plain_text(text: pa.Array) -> bool:
+    """Whether no value needs JSON escaping: no ``"``, ``\\`` or control character (bytes below 0x20).
+
+    Checked on the UTF-8 bytes themselves: those bytes never occur inside a multi-byte character.
+    """
+    _validity, offsets, data = text.buffers()
+    if data is None:
+        return True
+    bounds = np.frombuffer(offsets, dtype=np.int32)[[text.offset, text.offset + len(text)]]
+    raw = np.frombuffer(data, dtype=np.uint8)[int(bounds[0]):int(bounds[1])]
+    return not bool(((raw < 0x20) | (raw == 0x22) | (raw == 0x5C)).any())
 
 
 def _json_texts(values: Sequence[Any]) -> pa.Array:
     """One column's values as their JSON texts, in an Arrow string array.
 
-    Text that needs no escaping (the usual case) is quoted in Arrow, without a Python call per value.
+    Text that needs no escaping (the usual case) is quoted in Arrow, without a Python call per value; so are
+    decimals (their text never needs escaping) and columns of NULLs.
     """
     types = set(map(type, values))
     if str in types and types <= {str, type(None)}:
@@ -205,9 +216,14 @@ def _json_texts(values: Sequence[Any]) -> pa.Array:
             text = pa.array(values, type=pa.string())
         except (pa.ArrowException, UnicodeError):  # e.g. a lone surrogate: left to the JSON encoder
             text = None
-        if text is not None and not pc.any(pc.match_substring_regex(text, _ESCAPED)).as_py():
+        if text is not None and _plain_text(text):
             quoted = pc.binary_join_element_wise('"', text, '"', "")
             return pc.fill_null(quoted, "null") if text.null_count else quoted
+    elif types == {type(None)}:
+        return pa.array(["null"] * len(values), type=pa.string())
+    elif types == {Decimal}:
+        return pc.binary_join_element_wise('{"$decimal":"', pa.array(list(map(str, values)), type=pa.string()),
+                                           '"}', "")
     return pa.array(_column(values), type=pa.string())
 
 
@@ -226,9 +242,10 @@ def _run_bytes(shape: Shape, changes: Sequence[Change]) -> bytes:
     """The lines of changes of one shape, built column by column in Arrow: the same bytes as :func:`_line`."""
     action, before, after = shape
     columns = [_json_texts([change.customer_id for change in changes])]
-    for keys, rows in ((before, [change.before for change in changes]), (after, [change.after for change in changes])):
-        if keys:  # one shape: every row has these columns, in this order
-            columns += map(_json_texts, zip(*[row.values() for row in rows if row is not None], strict=True))
+    for keys, side in ((before, "before"), (after, "after")):
+        rows: list[Mapping[str, Any]] = [getattr(change, side) for change in changes] if keys else []
+        for key in keys or ():  # one shape: every row has these columns, in this order
+            columns.append(_json_texts(list(map(itemgetter(key), rows))))
     texts = iter(columns)
     parts: list[str | pa.Array] = ['{"customer_id":', next(texts), ',"action":' + _STRING(action) + ',"before":',
                                    *_object_parts(before, texts), ',"after":', *_object_parts(after, texts), "}\n"]
