@@ -51,9 +51,16 @@ def write_transaction(engine: sa.Engine) -> Iterator[sa.Connection]:
         connection.exec_driver_sql("COMMIT")
 
 
+def _psycopg(connection: sa.Connection) -> bool:
+    """PostgreSQL through psycopg (3 or 2): lists bind as arrays, ``%s`` placeholders."""
+    return connection.dialect.name == "postgresql" and connection.dialect.driver in ("psycopg", "psycopg2")
+
+
 def _chunk_size(connection: sa.Connection) -> int:
     if connection.dialect.name == "sqlite" and sqlite3.sqlite_version_info >= (3, 32):
         return 20_000  # SQLite allows 32766 parameters since 3.32
+    if _psycopg(connection):
+        return 20_000  # one array parameter per chunk; whole rows of existing IDs stay below 65535 parameters
     return SELECT_CHUNK
 
 
@@ -94,15 +101,20 @@ def current_rows(connection: sa.Connection, table: sa.Table, id_column: str,
 def _stored_keys(connection: sa.Connection, table: sa.Table, key: sa.Column[Any], chunk: list[str]) -> list[Any]:
     """The stored keys among ``chunk`` (and those the collation treats as equal), locked on servers.
 
-    On SQLite the query goes to the driver as written, one ``?`` per ID: building it through SQLAlchemy costs
-    a literal object per ID, more than SQLite takes to answer it.
+    On SQLite (one ``?`` per ID) and on PostgreSQL through psycopg (``= ANY`` of one array parameter) the query
+    goes to the driver as written: building it through SQLAlchemy costs a literal object per ID, more than the
+    database takes to answer it.
     """
+    quote = connection.dialect.identifier_preparer
+    column = quote.quote(key.name)
     if connection.dialect.name == "sqlite":
-        quote = connection.dialect.identifier_preparer
-        column = quote.quote(key.name)
         sql = (f"SELECT {column} FROM {quote.format_table(table)} "
                f"WHERE {column} IN ({', '.join('?' * len(chunk))})")
         return [v for (v,) in connection.exec_driver_sql(sql, tuple(chunk))]
+    if _psycopg(connection):  # the IDs as one array parameter; the rows found locked as before
+        name, where = column.replace("%", "%%"), quote.format_table(table).replace("%", "%%")
+        sql = f"SELECT {name} FROM {where} WHERE {name} = ANY(%s) FOR UPDATE"
+        return [v for (v,) in connection.exec_driver_sql(sql, (chunk,))]
     stmt = _locked(connection, sa.select(key).where(key.in_(chunk)), table)
     return [v for (v,) in connection.execute(stmt)]
 
@@ -221,7 +233,10 @@ def _bulk_insert(connection: sa.Connection, table: sa.Table,
     """
     dialect = connection.dialect
     compiled = table.insert().compile(dialect=dialect, column_keys=list(columns))
-    if not compiled.positional or list(compiled.positiontup or ()) != list(columns):
+    names = [compiled.escaped_bind_names.get(c, c) for c in columns]  # named paramstyle (psycopg: %(name)s)
+    positional = compiled.positional and list(compiled.positiontup or ()) == list(columns)
+    named = not compiled.positional and set(compiled.binds) == set(columns)
+    if not (positional or named):
         def core(rows: list[tuple[Any, ...]]) -> None:
             connection.execute(table.insert(), [dict(zip(columns, row, strict=True)) for row in rows])
 
@@ -232,7 +247,10 @@ def _bulk_insert(connection: sa.Connection, table: sa.Table,
     def driver(rows: list[tuple[Any, ...]]) -> None:
         if convert:
             rows = [tuple(_apply(row, convert)) for row in rows]
-        connection.exec_driver_sql(compiled.string, rows)
+        if named:
+            connection.exec_driver_sql(compiled.string, [dict(zip(names, row, strict=True)) for row in rows])
+        else:
+            connection.exec_driver_sql(compiled.string, rows)
 
     return driver
 
