@@ -112,11 +112,11 @@ class Workbench:
         info: dict[str, Any] = {"sage": redact_url(self.sage_url), "smsturbo": redact_url(self.smsturbo_url)}
         if self.sage_url is not None:
             info["sage_database"] = (
-                Path(self.sage_url).name if self.sage_is_client_list else self.sage_engine.url.database
+                Path(self.sage_url).name if self.sage_is_client_list else sa.make_url(self.sage_url).database
             )
             info["sage_clients"] = len(self.sage_clients())
         if self.smsturbo_url is not None:
-            info["smsturbo_database"] = self.smsturbo_engine.url.database
+            info["smsturbo_database"] = sa.make_url(self.smsturbo_url).database  # as given, not as opened
             info["smsturbo_customers"] = len(self.smsturbo_customers())
         return info
 
