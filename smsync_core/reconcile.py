@@ -23,29 +23,10 @@ from smsync_core.validate import check, row_status
 Mode = Literal["missing-only", "all"]
 STATUS_COLUMNS = ("status_ref", "inactive", "has_error", "eligible", "rules")
 RIGHT_COLUMNS = (
-    "customer_id",
-    "name",
-    "status",
-    "status_ref",
-    "inactive",
-    "eligible",
-    "has_error",
-    "rules",
-    "kind",
-    "fields",
-    "short_name",
-    "address1",
-    "address2",
-    "city",
-    "state",
-    "postal_code",
-    "phone",
-    "fax",
-    "mobile",
-    "email",
-    "contact",
+    "customer_id", "name", "status", "status_ref", "inactive", "eligible", "has_error", "rules", "kind", "fields",
+    *(f for f in schema.TEXT_FIELDS if f not in ("customer_id", "name")),
     "row",
-)
+)  # fmt: skip
 
 
 def normalised(values: pd.Series) -> pd.Series:

@@ -13,24 +13,13 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from smsync_core import schema
 from smsync_core.errors import UsageError
 from smsync_widgets import text
 
 #: Columns first in a pane, in this order, when the frame has them; other text fields follow.
 LEADING_COLUMNS = ("customer_id", "name", "status_ref", "kind", "rules", "fields")
-TRAILING_COLUMNS = (
-    "address1",
-    "address2",
-    "city",
-    "state",
-    "postal_code",
-    "phone",
-    "fax",
-    "mobile",
-    "email",
-    "contact",
-    "short_name",
-)
+TRAILING_COLUMNS = (*schema.COMPARED_FIELDS[1:], "short_name")  # address1 ... contact, then short_name
 #: Column widths in the browser, in ``em``.
 WIDTHS = {"customer_id": 10, "name": 15, "status_ref": 15, "kind": 9, "rules": 12, "fields": 10, "email": 14}
 _TUPLE_COLUMNS = frozenset({"rules", "fields"})
