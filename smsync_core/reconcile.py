@@ -181,11 +181,14 @@ def reconcile(
         )
 
     compared = [f for f in schema.COMPARED_FIELDS if f in target.columns]
-    merged = both.merge(target[["customer_id", *compared]], on="customer_id", how="left", suffixes=("", "__t"))
+    # the SMSTurbo values lined up with the Sage rows (a left merge keeps the left order, and target IDs are
+    # unique); only the compared columns are merged, the Sage columns stay where they are
+    both = both.reset_index(drop=True)
+    merged = both[["customer_id"]].merge(target[["customer_id", *compared]], on="customer_id", how="left")
     long_parts = []
     field_mask = np.zeros(len(merged), dtype="int64")  # bit i set: compared field i differs on this row
     for bit, name in enumerate(compared):
-        ours, theirs = normalised(merged[name]), normalised(merged[f"{name}__t"])
+        ours, theirs = normalised(both[name]), normalised(merged[name])
         differs = (ours != theirs).to_numpy(dtype=bool)
         field_mask |= differs.astype("int64") << bit
         long_parts.append(
@@ -216,7 +219,7 @@ def reconcile(
     id_mask = np.zeros(id_codes.max() + 1 if len(id_codes) else 0, dtype="int64")
     np.bitwise_or.at(id_mask, id_codes, field_mask)
     any_diff = field_mask != 0
-    differing_rows = merged.loc[any_diff, list(sage_full.columns)].assign(_mask=id_mask[id_codes[any_diff]])
+    differing_rows = both.loc[any_diff].assign(_mask=id_mask[id_codes[any_diff]])
     different = _sorted(differing_rows.drop_duplicates("customer_id", keep="first"))
     mask_codes, masks = pd.factorize(different.pop("_mask"))
     lookup = np.empty(len(masks), dtype=object)
