@@ -12,15 +12,13 @@ fresh interpreter: peak memory is ``ru_maxrss`` of that process. Run:
 
 from __future__ import annotations
 
-import argparse
 import sys
-import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import Row, alternate, compare, measure, report_child, run_child, text_table
+from common import Row, alternate, compare, demo_main, measure, run_child
 
 SCRIPT = Path(__file__).resolve()
 GOAL = "<= 0.33x, memory <= 1x"
@@ -115,20 +113,7 @@ def run(directory: Path, clients: int, repeat: int) -> list[Row]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--clients", type=int, default=100_000)
-    parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.child:
-        which, directory = args.child
-        report_child(CHILDREN[which](Path(directory)))
-        return
-    from smsync_core.demo import build_demo
-
-    with tempfile.TemporaryDirectory(prefix="smsync-bench-") as tmp:
-        build_demo(Path(tmp), clients=args.clients)
-        print(text_table(run(Path(tmp), args.clients, args.repeat)))
+    demo_main(__doc__, CHILDREN, run, repeat=3)
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ import resource
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, fields
 from importlib.metadata import version
 from pathlib import Path
@@ -198,3 +198,26 @@ def text_table(rows: Sequence[Row]) -> str:
     widths = [max(len(line[i]) for line in table) for i in range(len(keep))]
     return "\n".join("  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(line, widths,
                      strict=True))) for line in table)
+
+
+def demo_main(doc: str | None, children: Mapping[str, Callable[[Path], Measurement]],
+              run: Callable[[Path, int, int], Sequence[Row]], *, repeat: int) -> None:
+    """The command line of a benchmark on a demo pair: ``--clients``, ``--repeat``, and the hidden ``--child``
+    that runs one measured thing in a fresh interpreter (see :func:`run_child`)."""
+    import argparse
+    import tempfile
+
+    parser = argparse.ArgumentParser(description=(doc or "").splitlines()[0])
+    parser.add_argument("--clients", type=int, default=100_000)
+    parser.add_argument("--repeat", type=int, default=repeat)
+    parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        which, directory = args.child
+        report_child(children[which](Path(directory)))
+        return
+    from smsync_core.demo import build_demo
+
+    with tempfile.TemporaryDirectory(prefix="smsync-bench-") as tmp:
+        build_demo(Path(tmp), clients=args.clients)
+        print(text_table(run(Path(tmp), args.clients, args.repeat)))
