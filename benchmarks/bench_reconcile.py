@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import sqlite3
 import subprocess
 import sys
@@ -20,9 +19,7 @@ import time
 from pathlib import Path
 from statistics import median
 
-
-def _peak_mib() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+from common import peak_mib  # VmHWM: a child would inherit ru_maxrss from a large parent
 
 
 def measure(directory: Path, stage: str) -> dict[str, float]:
@@ -45,8 +42,8 @@ def measure(directory: Path, stage: str) -> dict[str, float]:
         wb.check()
         rec = wb.reconcile(missing_only=stage == "missing-only")
         total = time.perf_counter() - start
-        return {"seconds": total, "read_seconds": read, "peak_mib": _peak_mib(), "sage_only": len(rec.sage_only)}
-    return {"seconds": time.perf_counter() - start, "peak_mib": _peak_mib()}
+        return {"seconds": total, "read_seconds": read, "peak_mib": peak_mib(), "sage_only": len(rec.sage_only)}
+    return {"seconds": time.perf_counter() - start, "peak_mib": peak_mib()}
 
 
 def run_stage(directory: Path, stage: str) -> dict[str, float]:
