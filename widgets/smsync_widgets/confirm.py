@@ -81,7 +81,7 @@ def _table(frame: pd.DataFrame, limit: int = PREVIEW_ROWS) -> str:
     more = len(frame) - limit
     shown = frame.head(limit).astype(object)
     shown = shown.where(shown.notna(), "")  # an empty value shows blank, not "None"
-    rendered = shown.to_html(index=False, escape=True, border=0)
+    rendered = shown.to_html(index=False, escape=True, border=0, classes="smsync-changes")
     return rendered + (f"<div>… and {more:,} more.</div>" if more > 0 else "")
 
 
