@@ -124,6 +124,7 @@ RULES: Final = MappingProxyType(
         "id-too-long": "error",
         "id-invalid-chars": "error",
         "id-duplicate": "error",
+        "id-reserved": "error",  # beyond the design's table: the Client Number is SMSTurbo's template ID
         "field-too-long": "error",
         "inactive": "warning",
         "missing-name": "warning",

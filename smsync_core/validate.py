@@ -156,6 +156,16 @@ def check(sage: pd.DataFrame, config: Config, lengths: Mapping[str, int | None] 
             ),
         )
     )
+    reserved = present & (ids == schema.TEMPLATE_ID).fillna(False).to_numpy(dtype=bool)
+    parts.append(
+        _findings(
+            sage,
+            reserved,
+            "id-reserved",
+            f"Client Number '{schema.TEMPLATE_ID}' is SMSTurbo's template for new customers and can never be "
+            "imported; make this client inactive in Sage 100 and set up a new client with another Client Number.",
+        )
+    )
     for field_name, limit in sorted((lengths or {}).items()):
         if limit is None or field_name not in sage.columns or field_name == "customer_id":
             continue

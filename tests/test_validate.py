@@ -137,6 +137,18 @@ def test_id_duplicate_on_each_duplicated_row_exact_match_only(read_sage: Reader)
     assert rules_by_row(findings)[4] == {"id-invalid-chars"}
 
 
+def test_id_reserved_for_the_smsturbo_template_id_only(read_sage: Reader) -> None:
+    rows = [client("ZZDEFAULT"), client("zzdefault"), client("ZZDEFAULT1")]
+    sage = read_sage(rows)
+    findings = check(sage, load_config({}))
+    reserved = findings[findings["rule"] == "id-reserved"]
+    assert reserved["row"].tolist() == [0] and set(reserved["severity"]) == {"error"}
+    assert "template" in reserved["message"].iloc[0] and "new client" in reserved["message"].iloc[0]
+    status = row_status(sage, findings, load_config({}))
+    assert status["eligible"].tolist() == [False, False, True]  # lowercase is invalid anyway; ZZDEFAULT1 is fine
+    assert "id-reserved" in status["rules"].iloc[0]
+
+
 def test_field_too_long_only_with_target_lengths_and_names_the_field(read_sage: Reader, tmp_path: Path) -> None:
     target = make_smsturbo_db(tmp_path / "t.db", [], lengths={"city": 10, "contact": 5})
     engine = target_engine(target)

@@ -197,3 +197,10 @@ def test_typing_on_and_back_in_the_filter(story: Any) -> None:
     assert shown[3] == shown[0]  # backspacing searches every row again
     assert len(shown[4]) == 6
     assert shown[5] == ["Baker Plumbing"]  # any shown column, any case
+
+
+def test_every_rule_has_advice_for_the_accountant() -> None:
+    from smsync_core import schema
+    from smsync_widgets import text
+
+    assert set(text.RULE_ADVICE) == set(schema.RULES)

@@ -49,6 +49,8 @@ RULE_ADVICE: Final = MappingProxyType(
         "id-invalid-chars": "The Client Number has characters other than A-Z, 0-9, dash and underscore: make this "
         "client inactive in Sage 100 and set up a new client with a valid Client Number.",
         "id-duplicate": "The same Client Number is on more than one Sage 100 client: keep one and change the others.",
+        "id-reserved": "The Client Number is ZZDEFAULT, SMSTurbo's template for new customers: make this client "
+        "inactive in Sage 100 and set up a new client with another Client Number.",
         "field-too-long": "A value is longer than SMSTurbo's column: shorten it in Sage 100.",
         "inactive": "The client is inactive (status 6 - Do Not Accept Contract Again): it starts unchecked; "
         "leave it unchecked unless it should come over.",
