@@ -10,24 +10,9 @@ import pytest
 
 from smsync_core.config import Config, load_config, save_config
 from smsync_core.errors import ConfigurationError
+from tests.support.data import SAGE_COLUMNS
 
-SAGE_DEFAULT = {
-    "customer_id": "recnum",
-    "name": "clnnme",
-    "short_name": "shtnme",
-    "address1": "addrs1",
-    "address2": "addrs2",
-    "city": "ctynme",
-    "state": "state_",
-    "postal_code": "zipcde",
-    "phone": "phnnum",
-    "fax": "faxnum",
-    "mobile": "cllphn",
-    "email": "e_mail",
-    "contact": "contct",
-    "status": "status",
-    "inactive": "inactv",
-}
+SAGE_DEFAULT = SAGE_COLUMNS  # written out in tests/support/data.py, not taken from the code under test
 
 
 @pytest.fixture(autouse=True)
