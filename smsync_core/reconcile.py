@@ -40,6 +40,27 @@ def _object_column(values: list[Any] | np.ndarray, n: int) -> np.ndarray:
     return out
 
 
+def _arrow(values: pd.Series) -> pa.ChunkedArray:
+    """The column's Arrow data (no copy for the pyarrow-backed text columns of the canonical frames)."""
+    data = pa.array(values.astype(TEXT).array) if values.dtype != TEXT else pa.array(values.array)
+    return data if isinstance(data, pa.ChunkedArray) else pa.chunked_array([data])
+
+
+def _normalised(values: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray | pa.Array:
+    """:func:`normalised` on Arrow data."""
+    return pc.utf8_trim_whitespace(pc.fill_null(values, ""))
+
+
+def _bools(values: pa.ChunkedArray | pa.Array) -> np.ndarray:
+    return np.asarray(pc.fill_null(values, False).to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def _positions(values: pa.ChunkedArray, candidates: pa.ChunkedArray, *, nulls_match: bool = False) -> np.ndarray:
+    """Per value, the position of its first exact occurrence among the candidates, -1 when absent (one hash)."""
+    found = pc.index_in(values, value_set=candidates, skip_nulls=not nulls_match)
+    return np.asarray(pc.fill_null(found, -1).to_numpy(zero_copy_only=False), dtype="int64")
+
+
 @dataclass(frozen=True)
 class Reconciliation:
     """The two panes' contents and everything needed to explain them (see docs/internals.md)."""
@@ -149,26 +170,35 @@ def reconcile(
     missing_only
         The answer to "Do you want to see Missing Customers only?". No also lists customers on both sides whose
         compared fields differ.
+
+    The IDs are hashed once: each Sage row learns the position of its SMSTurbo customer (``-1``: none), and every
+    later step (membership both ways, lining up the compared fields) works from those positions.
     """
     if findings is None:
         findings = check(sage, config)
     status = row_status(sage, findings, config)
     sage_full = pd.concat([sage.drop(columns="inactive"), status], axis=1)  # inactive: status set or flag
-    target = smsturbo.drop_duplicates("customer_id", keep="first").reset_index(drop=True)
-    sage_ids = sage["customer_id"].astype(TEXT)
-    target_ids = target["customer_id"].astype(TEXT)
-    in_target = is_in(sage_ids, target_ids)
-    in_sage = is_in(target_ids, sage_ids)
+    target_ids = _arrow(smsturbo["customer_id"])
+    first = _positions(target_ids, target_ids, nulls_match=True)
+    unique = first == np.arange(len(first))
+    target = smsturbo if unique.all() else smsturbo.loc[unique]  # a repeated SMSTurbo ID: its first row
+    target = target.reset_index(drop=True)
+    if not unique.all():
+        target_ids = _arrow(target["customer_id"])
+    sage_ids = _arrow(sage["customer_id"])
+    position = _positions(sage_ids, target_ids)  # Sage row -> its SMSTurbo row, -1 when not in SMSTurbo
+    in_target = position >= 0
+    in_sage = np.zeros(len(target), dtype=bool)
+    in_sage[position[in_target]] = True
 
     sage_only = _sorted(sage_full, ~in_target)
     smsturbo_only = _sorted(target, ~in_sage)
-    both = sage_full.loc[in_target]
     empty_diffs = pd.DataFrame(
         {name: pd.Series([], dtype=TEXT) for name in ("customer_id", "field", "sage", "smsturbo")}
     )
     if missing_only:
-        matched = pd.DataFrame({"customer_id": both["customer_id"].drop_duplicates().sort_values().array})
-        different = both.iloc[0:0].assign(fields=pd.Series([], dtype=object))
+        matched = pd.DataFrame({"customer_id": _sorted_unique(sage_ids.filter(pa.array(in_target)))})
+        different = sage_full.iloc[0:0].assign(fields=pd.Series([], dtype=object))
         return Reconciliation(
             "missing-only",
             smsturbo_only,
@@ -181,24 +211,26 @@ def reconcile(
         )
 
     compared = [f for f in schema.COMPARED_FIELDS if f in target.columns]
-    # the SMSTurbo values lined up with the Sage rows (a left merge keeps the left order, and target IDs are
-    # unique); only the compared columns are merged, the Sage columns stay where they are
-    both = both.reset_index(drop=True)
-    merged = both[["customer_id"]].merge(target[["customer_id", *compared]], on="customer_id", how="left")
+    lined_up = pa.array(np.where(in_target, position, 0), mask=~in_target)  # SMSTurbo row per Sage row, or null
+    field_mask = np.zeros(len(sage), dtype="int64")  # bit i set: compared field i differs on this Sage row
     long_parts = []
-    field_mask = np.zeros(len(merged), dtype="int64")  # bit i set: compared field i differs on this row
     for bit, name in enumerate(compared):
-        ours, theirs = normalised(both[name]), normalised(merged[name])
-        differs = (ours != theirs).to_numpy(dtype=bool)
-        field_mask |= differs.astype("int64") << bit
+        ours, theirs = _arrow(sage[name]), pc.take(_arrow(target[name]), lined_up)
+        # exact equality settles most rows; only the others are normalised (NULL -> "", spaces stripped)
+        maybe = np.flatnonzero(in_target & ~_bools(pc.equal(ours, theirs)))
+        ours_n, theirs_n = _normalised(ours.take(maybe)), _normalised(theirs.take(maybe))
+        differs = _bools(pc.not_equal(ours_n, theirs_n))
+        rows = maybe[differs]
+        field_mask[rows] |= 1 << bit
+        keep = pa.array(differs)
         long_parts.append(
             pd.DataFrame(
                 {
-                    "customer_id": merged["customer_id"].array[differs],
+                    "customer_id": pd.array(sage_ids.take(rows), dtype=TEXT),
                     "field": name,
-                    "sage": ours.array[differs],
-                    "smsturbo": theirs.array[differs],
-                    "_row": np.flatnonzero(differs),
+                    "sage": pd.array(ours_n.filter(keep), dtype=TEXT),
+                    "smsturbo": pd.array(theirs_n.filter(keep), dtype=TEXT),
+                    "_row": rows,
                     "_rank": bit,
                 }
             )
@@ -215,36 +247,45 @@ def reconcile(
         differences[name] = differences[name].astype(TEXT)
 
     # one mask per ID (union over duplicated Sage rows), turned into field-name tuples per distinct mask
-    id_codes, _ = pd.factorize(merged["customer_id"])
+    differing = np.flatnonzero(field_mask)
+    id_codes, _ = pd.factorize(pd.array(sage_ids.take(differing), dtype=TEXT))
     id_mask = np.zeros(id_codes.max() + 1 if len(id_codes) else 0, dtype="int64")
-    np.bitwise_or.at(id_mask, id_codes, field_mask)
-    any_diff = field_mask != 0
-    differing_rows = both.loc[any_diff].assign(_mask=id_mask[id_codes[any_diff]])
-    different = _sorted(differing_rows.drop_duplicates("customer_id", keep="first"))
+    np.bitwise_or.at(id_mask, id_codes, field_mask[differing])
+    first_of_id = np.zeros(len(field_mask), dtype=bool)
+    first_of_id[differing[np.unique(id_codes, return_index=True)[1]]] = True
+    union = np.zeros(len(field_mask), dtype="int64")
+    union[differing] = id_mask[id_codes]
+    different = _sorted(sage_full.assign(_mask=union, _position=np.arange(len(sage_full))), first_of_id)
     mask_codes, masks = pd.factorize(different.pop("_mask"))
     lookup = np.empty(len(masks), dtype=object)
     lookup[:] = [tuple(f for bit, f in enumerate(compared) if int(m) >> bit & 1) for m in masks]
+    target_rows = position[different.pop("_position").to_numpy(dtype="int64")]
     different = pd.DataFrame(
         different.assign(fields=lookup[mask_codes] if len(mask_codes) else np.empty(0, dtype=object))
     )
-    matched_ids = both["customer_id"].drop_duplicates()
-    matched_ids = matched_ids[~is_in(matched_ids, different["customer_id"])].sort_values()
-    matched = pd.DataFrame({"customer_id": matched_ids.array})
-    target_side = target.set_index("customer_id").loc[different["customer_id"].to_numpy()].reset_index()
+    matched_rows = in_target.copy()
+    matched_rows[np.isin(position, target_rows)] = False  # every Sage row of an ID that differs somewhere
+    matched = pd.DataFrame({"customer_id": _sorted_unique(sage_ids.filter(pa.array(matched_rows)))})
+    target_side = target.iloc[target_rows].reset_index(drop=True)
     return Reconciliation("all", smsturbo_only, sage_only, different, target_side, differences, matched, findings)
+
+
+def _sorted_unique(ids: pa.ChunkedArray) -> pd.arrays.ArrowStringArray:
+    distinct = pc.unique(ids)
+    column: pd.arrays.ArrowStringArray = pd.array(distinct.take(pc.sort_indices(distinct)), dtype=TEXT)
+    return column
 
 
 def is_in(values: pd.Series, candidates: pd.Series) -> np.ndarray:
     """Exact, case-sensitive membership of each value among the candidates (NULL is never a member)."""
-    found = pc.is_in(pa.array(values.array), value_set=pa.array(candidates.dropna().array), skip_nulls=True)
-    return np.asarray(pc.fill_null(found, False), dtype=bool)
+    return _positions(_arrow(values), _arrow(candidates)) >= 0
 
 
 def _sorted(frame: pd.DataFrame, mask: np.ndarray | None = None) -> pd.DataFrame:
     """The rows (where ``mask``) sorted by customer_id (missing first), then row; every column taken once."""
     keys = ["customer_id", "row"] if "row" in frame.columns else ["customer_id"]
     picked = np.arange(len(frame)) if mask is None else np.flatnonzero(mask)
-    order = (frame[keys].iloc[picked].reset_index(drop=True)
-             .sort_values(keys, na_position="first", kind="stable").index.to_numpy())
-    rows: pd.DataFrame = frame.iloc[picked[order]].reset_index(drop=True)
+    table = pa.table({key: pa.array(frame[key].array).take(picked) for key in keys})
+    order = pc.sort_indices(table, sort_keys=[(key, "ascending", "at_start") for key in keys])
+    rows: pd.DataFrame = frame.iloc[picked[order.to_numpy()]].reset_index(drop=True)
     return rows
