@@ -284,7 +284,7 @@ def decode_changes(data: bytes | str) -> list[Change]:
     """Read back what :func:`encode_changes` wrote."""
     text = data.decode("utf-8") if isinstance(data, bytes) else data
     changes = []
-    for line in text.splitlines():
+    for line in text.split("\n"):  # not splitlines(): text holds U+0085, U+2028 and U+2029 unescaped
         if not line.strip():
             continue
         item = json.loads(line)

@@ -167,6 +167,11 @@ def test_values_round_trip_exactly() -> None:
     assert back[1].after == {"x": True}
 
 
+def test_line_separators_inside_values_read_back() -> None:
+    changes = [Change("X1", "update", {"Notes": "a\u2028b\x85c\u2029"}, {"Notes": "\r\n"})]
+    assert decode_changes(encode_changes(changes)) == changes
+
+
 @pytest.mark.parametrize("url", [
     "postgresql+psycopg://app:S3cretPw@db/turbo",
     "mssql+pyodbc:///?odbc_connect=DRIVER%3D%7BX%7D%3BUID%3Dsa%3BPWD%3DS3cretPw",
