@@ -11,8 +11,9 @@ for fault injection (``hook(step)``):
    plan that is already entirely in the target is "nothing-to-do": applying it twice is a no-op);
 5. ``audit-table``: create the ``smsync_runs`` table in the same transaction if the target lacks it (so
    a conflict or a failure leaves not even that behind);
-6. ``changes``: write the exact changes (with the current before-values) into the record, fsynced;
-7. ``insert`` / ``update`` / ``delete``: batched executemany;
+6. ``insert`` / ``update`` / ``delete``: batched executemany; meanwhile the exact changes (with the current
+   before-values), encoded once, are written into the record and fsynced, and compressed for step 8;
+7. ``changes``: the record's changes are on disk (waited for) and listed in its manifest;
 8. ``audit-row``: insert the run's row into ``smsync_runs`` — same transaction;
 9. ``commit``;
 10. ``finalize``: mark the record committed and link it into the chain.
@@ -29,6 +30,7 @@ import re
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass
 from operator import attrgetter
@@ -50,7 +52,8 @@ from smsync_core.audit import (
     resolve_pending,
     utc_now,
 )
-from smsync_core.audit_changes import Change, encode_changes, encode_value
+from smsync_core.audit_changes import Change, Inserts, encode_value
+from smsync_core.audit_lines import encode_run
 from smsync_core.audit_table import (
     ensure_runs_table,
     has_runs_table,
@@ -68,7 +71,7 @@ if TYPE_CHECKING:
     from smsync_core.plan import Plan
 
 #: Step names passed to ``hook``, in the order they happen.
-STEPS = ("record", "begin", "check", "audit-table", "changes", "insert", "update", "delete", "audit-row",
+STEPS = ("record", "begin", "check", "audit-table", "insert", "update", "delete", "changes", "audit-row",
          "commit", "finalize")
 
 Hook = Callable[[str], None]
@@ -77,7 +80,10 @@ __all__ = ["STEPS", "ApplyResult", "RunRequest", "apply_plan", "dry_run_result",
            "target_identity"]
 @dataclass(frozen=True)
 class RunRequest:
-    """A run to execute: its changes, what the record says about it, and how conflicts are treated."""
+    """A run to execute: its changes, what the record says about it, and how conflicts are treated.
+
+    ``inserts`` (an import's new customers, column by column) come before ``changes``.
+    """
 
     kind: str
     changes: tuple[Change, ...]
@@ -85,6 +91,12 @@ class RunRequest:
     skipped: pd.DataFrame
     all_or_nothing: bool = True
     undoes: str | None = None
+    inserts: Inserts | None = None
+
+    @property
+    def empty(self) -> bool:
+        """True when the run has nothing to write."""
+        return not self.changes and not (self.inserts is not None and len(self.inserts))
 
 
 class _Stopped(Exception):
@@ -103,10 +115,11 @@ def apply_plan(plan: Plan, engine: sa.Engine, config: Config, *, context: RunCon
     """Import ``plan`` into SMSTurbo in one transaction, with its record under ``reports_dir``."""
     request = RunRequest(
         kind="sync",
-        changes=tuple(plan.changes()),
+        changes=tuple(plan.update_changes()),
         details={"plan_id": plan.plan_id, "planned_at": plan.created_at, "mode": plan.mode,
                  "selection": list(plan.selection), "replace_groups": list(plan.replace_groups)},
         skipped=plan.skipped,
+        inserts=plan.insert_columns(),
     )
     return execute_run(request, engine, config, context=context, reports_dir=Path(reports_dir),
                        progress=progress, hook=hook)
@@ -157,7 +170,7 @@ def execute_run(request: RunRequest, engine: sa.Engine, config: Config, *, conte
     run_id = new_run_id()
     runs = runs_table(config.audit_table, config.smsturbo.schema)
     lookup = run_lookup(engine, runs)
-    if not request.changes:
+    if request.empty:
         if (reports_dir / PENDING).is_dir() and any((reports_dir / PENDING).iterdir()):
             with reports_lock(reports_dir):
                 _resolve(reports_dir, lookup)
@@ -168,16 +181,41 @@ def execute_run(request: RunRequest, engine: sa.Engine, config: Config, *, conte
     field_names = {column: name for name, column in config.smsturbo.columns.items()}
     identity = target_identity(engine)
 
-    with reports_lock(reports_dir), _collector_paused():
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="smsync-record") as background, \
+            reports_lock(reports_dir), _collector_paused():
         _resolve(reports_dir, lookup)
         details = {**request.details, "target_identity": identity, "undoes": request.undoes,
-                   "planned": _counts(request.changes)}
+                   "planned": _counts(request.inserts, request.changes)}
         record = PendingRecord.begin(reports_dir, run_id=run_id, kind=request.kind, context=context,
                                      details=details)
         if len(request.skipped):
             record.write_file("skipped.jsonl", _jsonl(request.skipped))
             record.save()
-        return _run(request, record, engine, table, runs, id_column, field_names, step, progress, lookup)
+        run = _Run(request, record, engine, table, runs, id_column, field_names, step, progress, lookup,
+                   background)
+        for attempt in range(1, WRITE_ATTEMPTS + 1):  # run again (re-checked) when it lost a race
+            try:
+                return _attempt(run, may_retry=attempt < WRITE_ATTEMPTS)
+            except _Retry:
+                time.sleep(random.uniform(0.01, 0.05) * attempt)
+        raise AssertionError("unreachable")
+
+
+@dataclass(frozen=True)
+class _Run:
+    """A run under way: what it writes, where, its record, and its work in the background thread."""
+
+    request: RunRequest
+    record: PendingRecord
+    engine: sa.Engine
+    table: sa.Table
+    runs: sa.Table
+    id_column: str
+    field_names: Mapping[str, str]
+    step: Hook
+    progress: Progress | None
+    lookup: Callable[[PendingRecord], Mapping[str, Any] | None]
+    background: ThreadPoolExecutor
 
 
 @contextmanager
@@ -217,19 +255,6 @@ def _lost_a_race(exc: BaseException) -> bool:
     return bool(_CONCURRENT.search(text))
 
 
-def _run(request: RunRequest, record: PendingRecord, engine: sa.Engine, table: sa.Table, runs: sa.Table,
-         id_column: str, field_names: Mapping[str, str], step: Hook, progress: Progress | None,
-         lookup: Callable[[PendingRecord], Mapping[str, Any] | None]) -> ApplyResult:
-    """The write transaction, run again (re-checked against what the target now holds) when it lost a race."""
-    for attempt in range(1, WRITE_ATTEMPTS + 1):
-        try:
-            return _attempt(request, record, engine, table, runs, id_column, field_names, step, progress, lookup,
-                            may_retry=attempt < WRITE_ATTEMPTS)
-        except _Retry:
-            time.sleep(random.uniform(0.01, 0.05) * attempt)
-    raise AssertionError("unreachable")
-
-
 def _ensure_runs_table_alone(engine: sa.Engine, runs: sa.Table) -> None:
     """Create smsync_runs in a transaction of its own (MySQL/MariaDB), tolerating another run doing the same."""
     try:
@@ -240,10 +265,12 @@ def _ensure_runs_table_alone(engine: sa.Engine, runs: sa.Table) -> None:
             raise
 
 
-def _attempt(request: RunRequest, record: PendingRecord, engine: sa.Engine, table: sa.Table, runs: sa.Table,
-             id_column: str, field_names: Mapping[str, str], step: Hook, progress: Progress | None,
-             lookup: Callable[[PendingRecord], Mapping[str, Any] | None], *, may_retry: bool) -> ApplyResult:
+def _attempt(run: _Run, *, may_retry: bool) -> ApplyResult:
+    """The write transaction, with the record's changes written beside it."""
+    request, record, engine, table, runs, step = run.request, run.record, run.engine, run.table, run.runs, run.step
+    id_column, field_names = run.id_column, run.field_names
     todo: list[Change] = []
+    inserts: Inserts | None = None
     conflicts: list[dict[str, Any]] = []
     committing = False
     try:
@@ -252,42 +279,45 @@ def _attempt(request: RunRequest, record: PendingRecord, engine: sa.Engine, tabl
             _ensure_runs_table_alone(engine, runs)
         with write_transaction(engine) as connection:
             step("begin")
-            ids = [c.customer_id for c in request.changes]
-            current, lookalikes = current_rows(connection, table, id_column, ids)
-            todo, done, conflicts = classify(request.changes, current, field_names, lookalikes)
-            if request.all_or_nothing and todo and done:  # partly written by someone else: the plan is stale
+            planned = request.inserts.ids if request.inserts is not None else []
+            current, lookalikes = current_rows(connection, table, id_column,
+                                               [*planned, *(c.customer_id for c in request.changes)])
+            inserts, changes = _unchecked_inserts(request, current, lookalikes)
+            todo, done, conflicts = classify(changes, current, field_names, lookalikes)
+            if request.all_or_nothing and (todo or inserts) and done:  # partly written by another run: stale plan
                 conflicts += [{"customer_id": c.customer_id, "field": None, "planned_before": None, "current": None,
                                "reason": "another run already wrote this change since the plan was made"}
                               for c in done]
             step("check")
-            if conflicts and (request.all_or_nothing or not todo):
+            if conflicts and (request.all_or_nothing or not (todo or inserts)):
                 raise _Stopped("conflict", conflicts)
-            if not todo:
+            if not (todo or inserts):
                 raise _Stopped("nothing-to-do", [])
-            refuse_unstorable(connection.dialect.name, todo, field_names)
+            refuse_unstorable(connection.dialect.name, todo, field_names, inserts)
             ensure_runs_table(connection, runs)
             step("audit-table")
-            data = encode_changes(todo)
-            digest = record.write_file("changes.jsonl", data)
+            data = encode_run(inserts, todo)
+            # The record's changes are written (fsynced) and compressed while the rows go to the database; both
+            # are done before the run's row is inserted, and so before the commit.
+            written = run.background.submit(record.write_file, "changes.jsonl", data)
+            compressed = run.background.submit(stored_changes, data)
+            try:
+                write_changes(connection, table, id_column, todo, step=step, inserts=inserts, progress=_advance(
+                    run.progress, len(todo) + (len(inserts) if inserts is not None else 0)))
+            finally:  # never leave the file being written behind a failure, nor a retry
+                wait((written, compressed))
+            digest, stored = written.result(), compressed.result()
             if conflicts:
                 record.write_file("conflicts.jsonl", _jsonl(rows_frame(conflicts, CONFLICT_COLUMNS)))
             record.save()
             step("changes")
-            total, written = len(todo), [0]
-
-            def advance(n: int) -> None:
-                written[0] += n
-                if progress is not None:
-                    progress(written[0], total)
-
-            write_changes(connection, table, id_column, todo, step=step, progress=advance)
-            counts = _counts(todo)
+            counts = _counts(inserts, todo)
             insert_run(connection, runs, {
                 "run_id": record.run_id, "kind": request.kind, "chain_id": record.manifest["chain_id"],
                 "sequence": record.manifest["sequence"], "started_at": record.manifest["started_at"],
                 "committed_at": utc_now(), "os_user": record.manifest["who"]["os_user"],
                 "inserted": counts["insert"], "updated": counts["update"], "deleted": counts["delete"],
-                "undoes": request.undoes, "changes_sha256": digest, "changes": stored_changes(data),
+                "undoes": request.undoes, "changes_sha256": digest, "changes": stored,
             })
             step("audit-row")
             step("commit")
@@ -297,13 +327,13 @@ def _attempt(request: RunRequest, record: PendingRecord, engine: sa.Engine, tabl
     except BaseException as exc:
         if may_retry and not committing and _lost_a_race(exc):
             raise _Retry from exc
-        outcome = _after_failure(exc, record, committing, lookup)
+        outcome = _after_failure(exc, record, committing, run.lookup)
         if outcome == "committed":
-            return _committed(request, record, todo, conflicts, step)
+            return _committed(request, record, inserts, todo, conflicts, step)
         if not isinstance(exc, Exception):
             raise
-        return _result(request, record, "failed", [], [], str(outcome))
-    return _committed(request, record, todo, conflicts, step)
+        return _result(request, record, "failed", None, [], [], str(outcome))
+    return _committed(request, record, inserts, todo, conflicts, step)
 
 
 def _after_failure(exc: BaseException, record: PendingRecord, committing: bool,
@@ -326,42 +356,73 @@ def _after_failure(exc: BaseException, record: PendingRecord, committing: bool,
     return error
 
 
-def _committed(request: RunRequest, record: PendingRecord, todo: list[Change],
+def _committed(request: RunRequest, record: PendingRecord, inserts: Inserts | None, todo: list[Change],
                conflicts: list[dict[str, Any]], step: Hook) -> ApplyResult:
     try:
         step("finalize")
-        record.finalize("committed", counts=_counts(todo))
+        record.finalize("committed", counts=_counts(inserts, todo))
     except Exception as exc:  # committed already: the next run or `verify` finishes the record
         error = (f"the import committed but its record could not be finished ({exc}); it stays pending in "
                  f"{record.path} and the next run or `smsync verify` completes it")
-        return _result(request, record, "committed", todo, conflicts, error, pending=True)
-    return _result(request, record, "committed", todo, conflicts, None)
+        return _result(request, record, "committed", inserts, todo, conflicts, error, pending=True)
+    return _result(request, record, "committed", inserts, todo, conflicts, None)
 
 
 def _stopped(stop: _Stopped, request: RunRequest, record: PendingRecord) -> ApplyResult:
     if stop.outcome == "nothing-to-do":
         record.discard()
         return ApplyResult(record.run_id, "nothing-to-do", (), (), request.skipped, None, kind=request.kind)
-    record.write_file("changes.jsonl", encode_changes(request.changes))
+    record.write_file("changes.jsonl", encode_run(request.inserts, request.changes))
     record.write_file("conflicts.jsonl", _jsonl(rows_frame(stop.conflicts, CONFLICT_COLUMNS)))
     record.finalize("conflict", error="SMSTurbo changed since the changes were planned; nothing was written",
                     counts={"conflicts": len(stop.conflicts)})
-    return _result(request, record, "conflict", [], stop.conflicts, None)
+    return _result(request, record, "conflict", None, [], stop.conflicts, None)
 
 
-def _result(request: RunRequest, record: PendingRecord, outcome: str, todo: Sequence[Change],
-            conflicts: list[dict[str, Any]], error: str | None, pending: bool = False) -> ApplyResult:
+def _result(request: RunRequest, record: PendingRecord, outcome: str, inserts: Inserts | None,
+            todo: Sequence[Change], conflicts: list[dict[str, Any]], error: str | None,
+            pending: bool = False) -> ApplyResult:
     def ids(action: str) -> tuple[str, ...]:
-        return tuple(c.customer_id for c in todo if c.action == action)
+        new = inserts.ids if inserts is not None and action == "insert" else ()
+        return (*new, *(c.customer_id for c in todo if c.action == action))
 
     where = record.path if pending else record.root / record.run_id
     return ApplyResult(record.run_id, outcome, ids("insert"), ids("update"), request.skipped, where,
                        rows_frame(conflicts, CONFLICT_COLUMNS), ids("delete"), error, request.kind)
 
 
-def _counts(changes: Sequence[Change]) -> dict[str, int]:
+def _counts(inserts: Inserts | None, changes: Sequence[Change]) -> dict[str, int]:
     found = Counter(map(attrgetter("action"), changes))  # counted in C: a large run has one change per row
-    return {"insert": found["insert"], "update": found["update"], "delete": found["delete"]}
+    new = len(inserts) if inserts is not None else 0
+    return {"insert": new + found["insert"], "update": found["update"], "delete": found["delete"]}
+
+
+def _advance(progress: Progress | None, total: int) -> Callable[[int], None]:
+    """Report rows written so far out of ``total`` after each batch."""
+    written = 0
+
+    def advance(n: int) -> None:
+        nonlocal written
+        written += n
+        if progress is not None:
+            progress(written, total)
+
+    return advance
+
+
+def _unchecked_inserts(request: RunRequest, current: Mapping[str, Any],
+                       lookalikes: Mapping[str, str]) -> tuple[Inserts | None, Sequence[Change]]:
+    """Split the planned changes into inserts known to be new and the changes to classify one by one.
+
+    When no planned insert's ID is in the target (the usual case), the inserts stay in column form, all to
+    do; otherwise every change is classified one by one, the inserts first as planned.
+    """
+    inserts = request.inserts
+    if inserts is None or not len(inserts):
+        return None, request.changes
+    if current.keys().isdisjoint(inserts.ids) and lookalikes.keys().isdisjoint(inserts.ids):
+        return inserts, request.changes
+    return None, [*inserts.changes(), *request.changes]
 
 
 def _jsonl(frame: pd.DataFrame) -> bytes:

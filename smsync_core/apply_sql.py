@@ -6,6 +6,7 @@ Everything is parameterised (SQLAlchemy Core with bound parameters), so any text
 
 from __future__ import annotations
 
+import copy
 import sqlite3
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -14,7 +15,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from smsync_core.audit_changes import Change, python_value, same_value
+from smsync_core.audit_changes import Change, Inserts, python_value, same_value
 from smsync_core.errors import ImportFailed
 
 #: Rows per executemany call (and per progress step).
@@ -199,10 +200,13 @@ def _field_conflicts(cid: str, expected: Mapping[str, Any], row: Mapping[str, An
     ]
 
 
-def refuse_unstorable(dialect: str, changes: Sequence[Change], field_names: Mapping[str, str]) -> None:
+def refuse_unstorable(dialect: str, changes: Sequence[Change], field_names: Mapping[str, str],
+                      inserts: Inserts | None = None) -> None:
     """Reject clearly, before writing, text the target cannot store verbatim (PostgreSQL: NUL characters)."""
     if dialect != "postgresql":
         return
+    if inserts is not None and any(_has_nul(values) for values in inserts.values):
+        refuse_unstorable(dialect, inserts.changes(), field_names)  # names the first customer and field
     for change in changes:
         for column, value in (change.after or {}).items():
             if isinstance(value, str) and "\x00" in value:
@@ -210,6 +214,14 @@ def refuse_unstorable(dialect: str, changes: Sequence[Change], field_names: Mapp
                     f"Customer {change.customer_id}: {field_names.get(column, column)} contains a NUL character, "
                     "which PostgreSQL cannot store; remove it in Sage 100 and run the import again."
                 )
+
+
+def _has_nul(values: Sequence[Any]) -> bool:
+    """Whether any text of a column holds a NUL character (the column joined once, not a test per value)."""
+    types = set(map(type, values))
+    if types <= {str, type(None)}:
+        return "\x00" in "".join(filter(None, values))
+    return any(isinstance(value, str) and "\x00" in value for value in values)
 
 
 def _batches(rows: Sequence[Any]) -> Iterator[Sequence[Any]]:
@@ -223,66 +235,76 @@ def _check_count(result: sa.CursorResult[Any], expected: int, what: str) -> None
         raise RuntimeError(f"{what} touched {count} rows instead of {expected}; the import was rolled back")
 
 
-def _bulk_insert(connection: sa.Connection, table: sa.Table,
-                 columns: Sequence[str]) -> Callable[[list[tuple[Any, ...]]], None]:
-    """An executemany of rows given as tuples in ``columns`` order.
+def _positional(dialect: sa.Dialect) -> sa.Dialect:
+    """The dialect to compile a bulk insert with: positional placeholders wherever the driver takes them.
 
-    The statement is compiled once and sent to the driver directly (with each column type's bind processing,
-    e.g. decimals on SQLite), skipping SQLAlchemy's per-row parameter handling; where the compiled form does
-    not take positional parameters in column order, it falls back to a Core insert.
+    Drivers of the ``pyformat`` style (psycopg, PyMySQL) take ``%s`` as well, and binding a row given as a
+    tuple costs them less than reordering a dict per row.
+    """
+    if dialect.paramstyle != "pyformat":
+        return dialect
+    positional = copy.copy(dialect)
+    positional.paramstyle, positional.positional = "format", True
+    return positional
+
+
+def _insert_columns(connection: sa.Connection, table: sa.Table, columns: Sequence[str],
+                    values: Sequence[Sequence[Any]], count: int, *, step: Step,
+                    progress: Callable[[int], None]) -> None:
+    """Insert ``count`` rows given column by column, with executemany in batches.
+
+    The statement is compiled once and sent to the driver directly with the rows as tuples (after each column
+    type's bind processing, e.g. decimals on SQLite, applied to whole columns), skipping SQLAlchemy's per-row
+    parameter handling; where the compiled form takes named parameters the rows go as dicts, and where it takes
+    neither in a known order, through a Core insert.
     """
     dialect = connection.dialect
-    compiled = table.insert().compile(dialect=dialect, column_keys=list(columns))
-    names = [compiled.escaped_bind_names.get(c, c) for c in columns]  # named paramstyle (psycopg: %(name)s)
-    positional = compiled.positional and list(compiled.positiontup or ()) == list(columns)
-    named = not compiled.positional and set(compiled.binds) == set(columns)
-    if not (positional or named):
-        def core(rows: list[tuple[Any, ...]]) -> None:
-            connection.execute(table.insert(), [dict(zip(columns, row, strict=True)) for row in rows])
-
-        return core
-    processors = [(i, table.c[c].type.dialect_impl(dialect).bind_processor(dialect)) for i, c in enumerate(columns)]
-    convert = [(i, p) for i, p in processors if p is not None]
-
-    def driver(rows: list[tuple[Any, ...]]) -> None:
-        if convert:
-            rows = [tuple(_apply(row, convert)) for row in rows]
-        if named:
-            connection.exec_driver_sql(compiled.string, [dict(zip(names, row, strict=True)) for row in rows])
-        else:
-            connection.exec_driver_sql(compiled.string, rows)
-
-    return driver
-
-
-def _apply(row: tuple[Any, ...], convert: Sequence[tuple[int, Callable[[Any], Any]]]) -> list[Any]:
-    values = list(row)
-    for i, processor in convert:
-        values[i] = processor(values[i])
-    return values
+    compiled = table.insert().compile(dialect=_positional(dialect), column_keys=list(columns))
+    names = [compiled.escaped_bind_names.get(c, c) for c in columns]
+    processed = []
+    for column, column_values in zip(columns, values, strict=True):
+        processor = table.c[column].type.dialect_impl(dialect).bind_processor(dialect)
+        processed.append(column_values if processor is None else list(map(processor, column_values)))
+    order = list(compiled.positiontup or ()) if compiled.positional else []
+    if order and sorted(order) == sorted(names):
+        position = {name: i for i, name in enumerate(names)}
+        rows: list[Any] = list(zip(*(processed[position[name]] for name in order), strict=True))
+    elif not compiled.positional and set(compiled.binds) == set(columns):
+        rows = [dict(zip(names, row, strict=True)) for row in zip(*processed, strict=True)]
+    else:
+        rows = [dict(zip(columns, row, strict=True)) for row in zip(*values, strict=True)] or [{}] * count
+        for batch in _batches(rows):
+            step("insert")
+            connection.execute(table.insert(), list(batch))
+            progress(len(batch))
+        return
+    for batch in _batches(rows or [()] * count):
+        step("insert")
+        connection.exec_driver_sql(compiled.string, list(batch))
+        progress(len(batch))
 
 
 def write_changes(connection: sa.Connection, table: sa.Table, id_column: str, changes: Sequence[Change],
-                  *, step: Step, progress: Callable[[int], None]) -> None:
-    """Execute the changes with executemany in batches: inserts, then updates, then deletes."""
+                  *, step: Step, progress: Callable[[int], None], inserts: Inserts | None = None) -> None:
+    """Execute the changes with executemany in batches: ``inserts``, the other inserts, updates, then deletes."""
     key = table.c[id_column]
-    inserts = [c for c in changes if c.action == "insert"]
-    by_columns: dict[tuple[str, ...], list[Change]] = defaultdict(list)
-    for change in changes:
-        if change.action == "update":
-            by_columns[tuple(change.after or {})].append(change)
-    deletes = [c for c in changes if c.action == "delete"]
-
+    if inserts is not None and len(inserts):
+        _insert_columns(connection, table, inserts.columns, inserts.values, len(inserts), step=step,
+                        progress=progress)
     groups: dict[tuple[str, ...], list[tuple[Any, ...]]] = defaultdict(list)
-    for change in inserts:  # plain Python values already (Plan.changes, decoded records)
-        after = change.after or {}
-        groups[tuple(after)].append(tuple(after.values()))
-    for columns, values in groups.items():
-        insert = _bulk_insert(connection, table, columns)
-        for batch in _batches(values):
-            step("insert")
-            insert(list(batch))
-            progress(len(batch))
+    by_columns: dict[tuple[str, ...], list[Change]] = defaultdict(list)
+    deletes: list[Change] = []
+    for change in changes:  # plain Python values already (Plan, decoded records)
+        if change.action == "insert":
+            after = change.after or {}
+            groups[tuple(after)].append(tuple(after.values()))
+        elif change.action == "update":
+            by_columns[tuple(change.after or {})].append(change)
+        else:
+            deletes.append(change)
+    for columns, rows in groups.items():
+        _insert_columns(connection, table, columns, list(zip(*rows, strict=True)), len(rows), step=step,
+                        progress=progress)
 
     for columns, group in by_columns.items():
         names = {column: f"p{i}" for i, column in enumerate(columns)}

@@ -57,7 +57,7 @@ def ensure_runs_table(connection: sa.Connection, table: sa.Table) -> None:
     MySQL/MariaDB commit DDL implicitly; there the table appears even if the first run then fails.
     """
     if not sa.inspect(connection).has_table(table.name, schema=table.schema):
-        table.create(connection, checkfirst=True)
+        table.create(connection, checkfirst=False)  # just checked: one catalog query less
 
 
 def has_runs_table(engine: sa.Engine, table: sa.Table) -> bool:

@@ -17,7 +17,7 @@ import pandas as pd
 
 from smsync_core import schema
 from smsync_core.audit import new_run_id, utc_now
-from smsync_core.audit_changes import Change, encode_value, python_value
+from smsync_core.audit_changes import Change, Inserts, encode_value, python_value
 from smsync_core.config import Config
 from smsync_core.reconcile import Reconciliation
 
@@ -73,21 +73,27 @@ class Plan:
         return frame[list(FRAME_COLUMNS)].astype(object).reset_index(drop=True)
 
     def changes(self) -> list[Change]:
-        """The plan as row changes keyed by target column (what apply executes)."""
-        columns = [str(c) for c in self.inserts.columns]
-        key = columns.index(self.id_column) if len(self.inserts) else 0
-        arrays = [self.inserts[c].to_numpy(dtype=object) for c in self.inserts.columns]
-        out = [  # the insert frame already holds plain Python values (see _inserts)
-            Change(str(values[key]), "insert", None, dict(zip(columns, values, strict=True)))
-            for values in zip(*arrays, strict=True)
+        """The plan as row changes keyed by target column: the inserts, then the updates."""
+        inserts = self.insert_columns()
+        return [*(inserts.changes() if inserts is not None else ()), *self.update_changes()]
+
+    def insert_columns(self) -> Inserts | None:
+        """The inserts column by column (what apply writes and records), None when there are none."""
+        if not len(self.inserts):
+            return None
+        # the insert frame already holds plain Python values (see _inserts)
+        return Inserts(tuple(str(c) for c in self.inserts.columns),
+                       tuple(self.inserts[c].to_numpy(dtype=object).tolist() for c in self.inserts.columns),
+                       self.id_column)
+
+    def update_changes(self) -> list[Change]:
+        """The updates as row changes: the replaced fields' columns with their before and after values."""
+        return [
+            Change(str(cid), "update",
+                   {c: python_value(v) for c, v in zip(group["column"], group["before"], strict=True)},
+                   {c: python_value(v) for c, v in zip(group["column"], group["after"], strict=True)})
+            for cid, group in self.updates.groupby("customer_id", sort=False)
         ]
-        for cid, group in self.updates.groupby("customer_id", sort=False):
-            out.append(Change(
-                str(cid), "update",
-                {c: python_value(v) for c, v in zip(group["column"], group["before"], strict=True)},
-                {c: python_value(v) for c, v in zip(group["column"], group["after"], strict=True)},
-            ))
-        return out
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready plan (values tagged like the run record where JSON has no type for them)."""

@@ -15,7 +15,8 @@ import sqlalchemy as sa
 
 from smsync_core.apply import ApplyResult, Hook, Progress, RunRequest, execute_run
 from smsync_core.audit import MANIFEST, RunContext, sha256_bytes
-from smsync_core.audit_changes import Change, decode_changes
+from smsync_core.audit_changes import Change
+from smsync_core.audit_lines import decode_changes
 from smsync_core.audit_table import run_changes, runs_table, undo_of
 from smsync_core.config import Config
 from smsync_core.connections import database_errors

@@ -23,7 +23,8 @@ from smsync_core.audit import (
     sha256_file,
     verify,
 )
-from smsync_core.audit_changes import Change, decode_changes, encode_changes
+from smsync_core.audit_changes import Change
+from smsync_core.audit_lines import decode_changes, encode_changes
 from smsync_core.workbench import Workbench
 from tests.support.data import client, customer
 from tests.test_apply import apply, manifest, open_pair
