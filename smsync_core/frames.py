@@ -120,6 +120,48 @@ def rows_to_columns(batches: Iterable[Sequence[Sequence[Any]]], kinds: Sequence[
     return chunks
 
 
+#: Integers a double holds exactly; beyond, a driver that widened integers to doubles may have rounded them.
+_EXACT_IN_DOUBLE = 2**53
+
+
+def _whole_numbers(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    """Numbers as int64; ArrowInvalid when one is not whole (or too large), as the row path refuses them."""
+    if pa.types.is_floating(column.type):
+        largest = pc.max(pc.abs(column)).as_py()
+        if largest is not None and not largest < _EXACT_IN_DOUBLE:  # also NaN and infinity
+            raise pa.ArrowInvalid("a floating point value beyond the exact integers")
+    return pc.cast(column, pa.int64())  # a safe cast: fails on fractions and overflow
+
+
+def arrow_column(column: pa.ChunkedArray, kind: str) -> pa.ChunkedArray:
+    """A column a driver returned in Arrow, typed as :data:`COLUMN_TYPES` says for ``kind``.
+
+    The values are those :func:`rows_to_columns` builds from the same column's DBAPI rows: text exact, whole
+    numbers as plain decimal text (``1001``) in a text column, text digits parsed in a number column, NULL
+    flags False. A column the row path would render differently (a fraction, a date, bytes) raises
+    ArrowInvalid, ArrowTypeError or ArrowNotImplementedError instead of guessing; so does text that is not
+    valid UTF-8. Whole columns through Arrow kernels, no Python loop over the values.
+    """
+    arrow_type = column.type
+    if pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type):
+        column.validate(full=True)  # UTF-8 and offsets: a driver's buffers are taken as they are
+        text = pc.cast(column, pa.large_string())  # new offsets; the characters are shared
+        if kind == "text":
+            return text
+        numbers = pc.cast(text, pa.int64())  # digits parsed; anything else is ArrowInvalid
+    elif pa.types.is_integer(arrow_type) or pa.types.is_null(arrow_type):
+        numbers = pc.cast(column, pa.int64())
+    elif pa.types.is_floating(arrow_type) or pa.types.is_decimal(arrow_type):
+        numbers = _whole_numbers(column)
+    else:
+        raise pa.ArrowTypeError(f"no exact conversion of {arrow_type} to a {kind} column")
+    if kind == "text":
+        return pc.cast(numbers, pa.large_string())
+    if kind == "flag":
+        return pc.fill_null(pc.not_equal(numbers, 0), False)
+    return numbers
+
+
 def empty_text() -> pd.Series:
     """An empty text column."""
     return pd.Series([], dtype=TEXT)

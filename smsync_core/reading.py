@@ -1,7 +1,8 @@
 """Reading a mapped customer table: reflect it, check the mapping, select the mapped columns in batches.
 
 Both adapters (Sage 100 clients and SMSTurbo customers) read through here, so the same checks and the same fast
-column building apply on either side.
+column building apply on either side. The rows come through the database's Arrow driver where there is one
+(:mod:`smsync_core.arrow_read`), else in batches from the DBAPI cursor; both give the same frame.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import pyarrow as pa
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from smsync_core.arrow_read import READS, read_columns
 from smsync_core.config import TableMapping
 from smsync_core.connections import SIDE_NAMES, Side, database_errors
 from smsync_core.errors import SchemaMismatch
@@ -54,10 +56,13 @@ def mapped_columns(
     return found
 
 
-def _batches(result: sa.CursorResult[Any]) -> Iterator[Sequence[Sequence[Any]]]:
+def _batches(result: sa.CursorResult[Any], driver_error: type[Exception]) -> Iterator[Sequence[Sequence[Any]]]:
     cursor = result.cursor  # the driver's own rows: no per-row SQLAlchemy objects on the hot path
     while True:
-        rows = cursor.fetchmany(BATCH_ROWS)
+        try:
+            rows = cursor.fetchmany(BATCH_ROWS)
+        except driver_error as exc:  # raised past SQLAlchemy, which would have wrapped it for database_errors
+            raise sa.exc.DBAPIError.instance(None, None, exc, driver_error) from exc
         if not rows:
             return
         yield rows
@@ -72,10 +77,14 @@ def read_mapped(
     present = [f for f in fields if f in columns]
     kinds = [FIELD_KINDS.get(f, "text") for f in present]
     stmt = sa.select(*(columns[f].label(f) for f in present))
+    fast = read_columns(engine, stmt, kinds) if present else None
+    if fast is not None:
+        return to_frame(dict(zip(present, fast, strict=True)))
+    READS["dbapi"] += 1
     with database_errors(side, engine.url), engine.connect() as conn:
         result = conn.execute(stmt)
         try:
-            chunks = rows_to_columns(_batches(result), kinds)
+            chunks = rows_to_columns(_batches(result, conn.dialect.loaded_dbapi.Error), kinds)
         except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:  # e.g. text in SQLite's status column
             numeric = ", ".join(mapping.columns[f] for f, k in zip(present, kinds, strict=True) if k != "text")
             raise SchemaMismatch(
