@@ -307,3 +307,44 @@ def test_an_id_the_collation_treats_as_equal_is_a_conflict(tmp_path: Path, maria
     with wb.smsturbo_engine.connect() as connection:
         assert connection.execute(sa.select(sa.func.count()).select_from(table)).scalar() == 1
     wb.close()
+
+
+@pytest.mark.parametrize("server", ["sqlite", pytest.param("pg_url", marks=pytest.mark.server)])
+def test_batches_of_multi_row_inserts_store_every_row_once(tmp_path: Path, request: pytest.FixtureRequest,
+                                                           monkeypatch: pytest.MonkeyPatch, server: str) -> None:
+    import sqlalchemy as sa
+
+    from smsync_core import apply_sql
+    from smsync_core.demo import smsturbo_table
+
+    monkeypatch.setattr(apply_sql, "BATCH_ROWS", 7)  # 20 rows: batches of 7, 7, 6
+    monkeypatch.setattr(apply_sql, "ROWS_PER_STATEMENT", 3)  # statements of 3, 3, 1 | 3, 3, 1 | 3, 3 rows
+    names = [TRICKY[i % 4] + f" {i}" for i in range(20)]
+    clients = [client(f"M{i:02d}", name=name, phone=None if i % 3 else f"555-{i:04d}") for i, name in enumerate(names)]
+    if server == "sqlite":
+        wb = open_pair(tmp_path, clients, [])
+    else:
+        url = request.getfixturevalue(server)
+        engine = sa.create_engine(url)
+        table = smsturbo_table(sa.MetaData())
+        table.create(engine)
+        with engine.begin() as connection:
+            connection.execute(table.insert(), [{"CustomerID": "ZZDEFAULT", "CustomerName": "Template",
+                                                 "CreditLimit": 5000, "Active": 1}])
+        engine.dispose()
+        wb = smsync_core.connect(make_sage_db(tmp_path / "sage.db", clients), url, {})
+    seen: list[str] = []
+    progress: list[int] = []
+    result = apply(wb, wb.plan("all-eligible"), tmp_path / "reports", hook=seen.append,
+                   progress=lambda done, _total: progress.append(done))
+    assert result.outcome == "committed", result.error
+    assert seen.count("insert") == 3 and progress == [7, 14, 20]
+    table = sa.Table("Customer", sa.MetaData(), autoload_with=wb.smsturbo_engine)
+    with wb.smsturbo_engine.connect() as connection:
+        stored = {r.CustomerID: r for r in connection.execute(sa.select(table))}
+    assert len(stored) == 21
+    for i, name in enumerate(names):
+        row = stored[f"M{i:02d}"]
+        assert (row.CustomerName, row.Phone, int(row.CreditLimit)) == (name, None if i % 3 else f"555-{i:04d}", 5000)
+    assert verify([tmp_path / "reports"], engine=wb.smsturbo_engine).ok
+    wb.close()
