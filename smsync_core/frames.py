@@ -52,13 +52,12 @@ def text_array(values: Sequence[Any]) -> pa.Array:
 
 
 def int_array(values: Sequence[Any]) -> pa.Array:
-    """Whole numbers (status); NULL stays NULL; text digits are parsed."""
+    """Whole numbers (status); NULL stays NULL; text digits are parsed; a fraction is an ArrowInvalid.
+
+    The values' own type is inferred first: converting straight to int64 would truncate 2.5 to 2 unnoticed.
+    """
     try:
-        return pa.array(values, type=pa.int64())
-    except (pa.ArrowTypeError, pa.ArrowInvalid):
-        pass
-    try:
-        return pc.cast(pa.array(values), pa.int64())
+        return pc.cast(pa.array(values), pa.int64())  # a safe cast: fails on fractions and overflow
     except (pa.ArrowTypeError, pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return pc.cast(text_array(values), pa.int64())
 
@@ -70,16 +69,24 @@ def flag_array(values: Sequence[Any]) -> pa.Array:
 
 
 def to_frame(columns: dict[str, pa.Array | pa.ChunkedArray]) -> pd.DataFrame:
-    """Arrow columns to a DataFrame with pandas string, Int64 and bool dtypes."""
-    table = pa.table(columns)
+    """Arrow columns to a DataFrame with pandas string, Int64 and bool dtypes.
+
+    Each column is made one contiguous array (a read arrives in many batches): every later take, sort and join
+    on a chunked column pays per chunk, and the reconciliation takes rows of every column.
+    """
+    table = pa.table({name: _contiguous(column) for name, column in columns.items()})
     mapping = {pa.string(): TEXT, pa.large_string(): TEXT, pa.int64(): pd.Int64Dtype()}
     frame: pd.DataFrame = table.to_pandas(types_mapper=mapping.get)
     return frame
 
 
+def _contiguous(column: pa.Array | pa.ChunkedArray) -> pa.Array:
+    return column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+
+
 #: The Arrow type each column kind is read as when every value of a batch already has it; text as the
 #: ``large_string`` pandas keeps its string columns in, so the frame takes the chunks without a cast.
-_PLAIN = {"text": pa.large_string(), "int": pa.int64(), "flag": pa.int64()}
+_PLAIN = {"text": pa.large_string(), "int": pa.float64(), "flag": pa.float64()}
 #: The type of each kind's chunks as :func:`rows_to_columns` returns them.
 COLUMN_TYPES = {"text": pa.large_string(), "int": pa.int64(), "flag": pa.bool_()}
 
@@ -87,17 +94,20 @@ COLUMN_TYPES = {"text": pa.large_string(), "int": pa.int64(), "flag": pa.bool_()
 def _plain_batch(rows: Sequence[Sequence[Any]], kinds: Sequence[str]) -> list[pa.Array] | None:
     """The batch converted in one pass of Arrow's C converter (rows as structs, then split into columns).
 
-    This is the first attempt of each column builder (text as ``pa.string()``, numbers as ``pa.int64()``) done
+    This is the first attempt of each column builder (text as ``pa.string()``, numbers as whole doubles) done
     for all columns at once, without transposing the rows in Python; None when some value needs a builder's
     fallback (a numeric Client Number, text in a number column...).
     """
     row_type = pa.struct([pa.field(f"c{i}", _PLAIN[kind]) for i, kind in enumerate(kinds)])
     try:
         columns = pa.array(rows, type=row_type).flatten()
+        # numbers come in as doubles (exact up to 2**53, else Arrow refuses them) and are cast safely: converting
+        # straight to int64 would truncate 2.5 to 2 unnoticed
+        numbers = [c if kind == "text" else pc.cast(c, pa.int64()) for c, kind in zip(columns, kinds, strict=True)]
+        return [pc.fill_null(pc.not_equal(c, 0), False) if kind == "flag" else c
+                for c, kind in zip(numbers, kinds, strict=True)]
     except (pa.ArrowTypeError, pa.ArrowInvalid, TypeError, ValueError, OverflowError):
         return None
-    return [pc.fill_null(pc.not_equal(c, 0), False) if kind == "flag" else c
-            for c, kind in zip(columns, kinds, strict=True)]
 
 
 def rows_to_columns(batches: Iterable[Sequence[Sequence[Any]]], kinds: Sequence[str]) -> dict[int, list[pa.Array]]:

@@ -228,11 +228,16 @@ def test_whole_number_statuses_however_stored(tmp_path: Path, monkeypatch: pytes
     assert fast["status"].tolist()[0] is pd.NA if status is None else fast["status"].tolist()[0] == 2
 
 
-def test_a_fractional_status_reads_the_same_either_way(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    url = make_sage_db(tmp_path / "sage.db", [client("A"), client("B", status=2.5)])
-    fast, slow, used = read_twice(sage_reader(url), monkeypatch)
-    assert used == "dbapi"  # a REAL that is not whole: the fast path leaves it to the DBAPI read
-    assert_same(fast, slow)
+def test_a_fractional_status_is_refused_either_way(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Arrow converts 2.5 to int64 as 2 without a word; status 6.5 must never read as inactive status 6
+    url = make_sage_db(tmp_path / "sage.db", [client("A"), client("B", status=6.5)])
+    monkeypatch.delenv(arrow_read.READER_ENV, raising=False)
+    before = arrow_read.READS.copy()
+    fast = failure(sage_reader(url))
+    assert arrow_read.READS - before == {"dbapi": 1}  # a REAL that is not whole: left to the DBAPI read
+    assert "not a whole number" in fast[1] and "status" in fast[1]
+    monkeypatch.setenv(arrow_read.READER_ENV, "dbapi")
+    assert failure(sage_reader(url)) == fast
 
 
 @pytest.mark.parametrize("status", ["x", "2 A", "-"])
