@@ -36,8 +36,10 @@ READER_ENV = "SMSYNC_READER"
 READS: Counter[str] = Counter()
 
 #: Rows per ADBC SQLite batch. The driver infers each column's type from the first batch, so a large one keeps a
-#: column that starts with many NULLs from being typed as a number (a later text value then fails the read).
-SQLITE_BATCH_ROWS = 65_536
+#: column that starts with many NULLs from being typed as a number (a later text value then fails the read); and
+#: a customer table of up to a million rows arrives as one contiguous batch, which the frame then takes without
+#: combining chunks (measured at 1,000,000 clients: ~25% less CPU for the read and 55 MiB less peak than 65,536).
+SQLITE_BATCH_ROWS = 1 << 20
 #: arrow-odbc: transit buffer bounds. Text columns without a length (TEXT, VARCHAR(MAX)) get ODBC_MAX_TEXT bytes;
 #: a value that may not have fitted fails the fast read (see :func:`_refuse_possibly_cut`), and the DBAPI path
 #: reads it whole.
