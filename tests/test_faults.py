@@ -192,3 +192,29 @@ def test_sigkill_during_an_import_leaves_all_or_nothing(tmp_path: Path, stop_at:
 def test_sigkill_during_a_large_import_leaves_all_or_nothing(tmp_path: Path, stop_at: str, nth: int,
                                                              committed: bool) -> None:
     _after_kill(tmp_path, 50_000, stop_at, nth, committed)
+
+
+def test_the_changes_are_on_disk_before_the_run_row_and_the_commit(ready: Workbench, tmp_path: Path) -> None:
+    import hashlib
+    import json
+
+    path, reports = tmp_path / "smsturbo.db", tmp_path / "reports"
+    before = rows(path)
+    seen: list[str] = []
+
+    def hook(step: str) -> None:
+        seen.append(step)
+        if step in ("changes", "audit-row", "commit"):
+            (record,) = (reports / PENDING).iterdir()
+            listed = json.loads((record / "manifest.json").read_text("utf-8"))
+            data = (record / "changes.jsonl").read_bytes()
+            assert listed["outcome"] == "pending"
+            assert listed["files"]["changes.jsonl"] == hashlib.sha256(data).hexdigest()
+            assert data.count(b"\n") == 6  # five new customers and one update
+            assert rows(path) == before  # not committed yet
+
+    result = apply(ready, ready.plan("all-eligible", replace=("phones",)), reports, hook=hook)
+    assert result.outcome == "committed", result.error
+    assert list(dict.fromkeys(seen)) == [step for step in STEPS if step in seen]
+    assert seen.index("changes") > seen.index("insert") and seen[-4:] == ["changes", "audit-row", "commit",
+                                                                           "finalize"]

@@ -54,7 +54,7 @@ CLIENTS = 400
 BATCH = 50
 APP = "smsync_fault"  # PostgreSQL application_name of a trial's target connections (what is killed)
 #: The steps of an import as the hook sees them, in order (see smsync_core.apply).
-EVENTS = ("record", "audit-table", "begin", "check", "changes", *["insert"] * (CLIENTS // BATCH), "audit-row",
+EVENTS = ("record", "begin", "check", "audit-table", *["insert"] * (CLIENTS // BATCH), "changes", "audit-row",
           "commit", "finalize")
 #: Where a connection kill may be placed: (step, nth occurrence).
 KILL_POINTS = (("begin", 1), ("check", 1), ("changes", 1), *[("insert", n) for n in range(1, CLIENTS // BATCH + 1)],
