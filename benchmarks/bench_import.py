@@ -4,7 +4,8 @@ Both write the same rows into the same empty SMSTurbo table (only ZZDEFAULT), on
 on PostgreSQL (a database this benchmark creates and drops). The plan is built beforehand and not timed; the
 comparison is the apply step: what the record (changes.jsonl fsynced, the run's row in smsync_runs) and the safety
 checks (the locked existence check, all or nothing) cost over the driver's own executemany and commit. smsync and
-the baseline alternate run by run. Run:
+the baseline alternate run by run. Floor rows: the same rows as JSON in one stdlib call, and the record's part of
+the import alone (encoded; then encoded, hashed, written and compressed one step after the other). Run:
 
     .venv/bin/python benchmarks/bench_import.py [--rows 100000] [--repeat 3] [--postgres URL | --no-postgres]
 """
@@ -28,6 +29,9 @@ from typing import Any
 import sqlalchemy as sa
 
 import smsync_core
+from smsync_core.audit import sha256_bytes, write_atomic
+from smsync_core.audit_lines import encode_run
+from smsync_core.audit_table import stored_changes
 from smsync_core.demo import sage_table, smsturbo_table
 from smsync_core.plan import Plan
 
@@ -147,6 +151,9 @@ def run(base: Path, rows: int, repeat: int, postgres: str | None = POSTGRES) -> 
         bare.append(timed(lambda path=theirs: bare_executemany(path, plan)))  # type: ignore[misc]
     floor = [timed(lambda: json.dumps(list(plan.inserts.itertuples(index=False, name=None)), default=str))
              for _ in range(repeat)]
+    encoded = [timed(lambda: encode_run(plan.insert_columns(), ())) for _ in range(repeat)]
+    written = [timed(lambda attempt=attempt: write_record(plan, base / f"record-{attempt}"))  # type: ignore[misc]
+               for attempt in range(repeat)]
     record = sum(p.stat().st_size for p in (base / "reports-0").rglob("*") if p.is_file())
     out.append(compare("import new customers with their record", rows, "wb.apply(plan), SQLite",
                        "sqlite3 executemany + commit", ours, bare, GOAL,
@@ -154,6 +161,12 @@ def run(base: Path, rows: int, repeat: int, postgres: str | None = POSTGRES) -> 
     out.append(compare("  floor: the rows as JSON, one stdlib call", rows, "json.dumps(rows) (C encoder)",
                        "sqlite3 executemany + commit", floor, bare, "",
                        note="what any JSON record of these rows costs, before writing it anywhere"))
+    out.append(compare("  the record's changes encoded", rows, "encode_run(plan.insert_columns())",
+                       "sqlite3 executemany + commit", encoded, bare, "",
+                       note="changes.jsonl as smsync writes it, column names on every line"))
+    out.append(compare("  the record's changes encoded, hashed, written, compressed", rows,
+                       "encode + SHA-256 + write + fsync + zlib/base64", "sqlite3 executemany + commit", written,
+                       bare, "", note="one after the other; the import overlaps all but the encoding with its inserts"))
     if postgres:
         ours, bare = [], []
         with postgres_database(postgres) as url:
@@ -166,6 +179,15 @@ def run(base: Path, rows: int, repeat: int, postgres: str | None = POSTGRES) -> 
         out.append(compare("import new customers with their record", rows, "wb.apply(plan), PostgreSQL",
                            "psycopg executemany + commit", ours, bare, GOAL, note="fresh database per benchmark"))
     return out
+
+
+def write_record(plan: Plan, directory: Path) -> None:
+    """The record's part of an import alone: its changes encoded, written (fsynced) with their hash, compressed."""
+    directory.mkdir()
+    data = encode_run(plan.insert_columns(), ())
+    write_atomic(directory / "changes.jsonl", data)
+    sha256_bytes(data)
+    stored_changes(data)
 
 
 def _apply(sage_url: str, target_url: str, plan: Plan, reports: Path) -> dict[str, Any]:
