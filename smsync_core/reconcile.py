@@ -179,12 +179,12 @@ def reconcile(
     status = row_status(sage, findings, config)
     sage_full = pd.concat([sage.drop(columns="inactive"), status], axis=1)  # inactive: status set or flag
     target_ids = _arrow(smsturbo["customer_id"])
-    first = _positions(target_ids, target_ids, nulls_match=True)
-    unique = first == np.arange(len(first))
-    target = smsturbo if unique.all() else smsturbo.loc[unique]  # a repeated SMSTurbo ID: its first row
-    target = target.reset_index(drop=True)
-    if not unique.all():
+    target = smsturbo
+    if len(pc.unique(target_ids)) < len(target_ids):  # a repeated SMSTurbo ID: its first row only
+        first = _positions(target_ids, target_ids, nulls_match=True)
+        target = smsturbo.loc[first == np.arange(len(first))]
         target_ids = _arrow(target["customer_id"])
+    target = target.reset_index(drop=True)
     sage_ids = _arrow(sage["customer_id"])
     position = _positions(sage_ids, target_ids)  # Sage row -> its SMSTurbo row, -1 when not in SMSTurbo
     in_target = position >= 0
@@ -197,7 +197,7 @@ def reconcile(
         {name: pd.Series([], dtype=TEXT) for name in ("customer_id", "field", "sage", "smsturbo")}
     )
     if missing_only:
-        matched = pd.DataFrame({"customer_id": _sorted_unique(sage_ids.filter(pa.array(in_target)))})
+        matched = pd.DataFrame({"customer_id": _sorted_ids(target_ids.filter(pa.array(in_sage)))})
         different = sage_full.iloc[0:0].assign(fields=pd.Series([], dtype=object))
         return Reconciliation(
             "missing-only",
@@ -211,16 +211,17 @@ def reconcile(
         )
 
     compared = [f for f in schema.COMPARED_FIELDS if f in target.columns]
-    lined_up = pa.array(np.where(in_target, position, 0), mask=~in_target)  # SMSTurbo row per Sage row, or null
+    both = np.flatnonzero(in_target)  # the Sage rows whose ID SMSTurbo has, and that customer's row
+    theirs_at = position[both]
     field_mask = np.zeros(len(sage), dtype="int64")  # bit i set: compared field i differs on this Sage row
     long_parts = []
     for bit, name in enumerate(compared):
-        ours, theirs = _arrow(sage[name]), pc.take(_arrow(target[name]), lined_up)
+        ours, theirs = _arrow(sage[name]).take(both), _arrow(target[name]).take(theirs_at)
         # exact equality settles most rows; only the others are normalised (NULL -> "", spaces stripped)
-        maybe = np.flatnonzero(in_target & ~_bools(pc.equal(ours, theirs)))
+        maybe = np.flatnonzero(~_bools(pc.equal(ours, theirs)))
         ours_n, theirs_n = _normalised(ours.take(maybe)), _normalised(theirs.take(maybe))
         differs = _bools(pc.not_equal(ours_n, theirs_n))
-        rows = maybe[differs]
+        rows = both[maybe[differs]]
         field_mask[rows] |= 1 << bit
         keep = pa.array(differs)
         long_parts.append(
@@ -251,41 +252,38 @@ def reconcile(
     id_codes, _ = pd.factorize(pd.array(sage_ids.take(differing), dtype=TEXT))
     id_mask = np.zeros(id_codes.max() + 1 if len(id_codes) else 0, dtype="int64")
     np.bitwise_or.at(id_mask, id_codes, field_mask[differing])
-    first_of_id = np.zeros(len(field_mask), dtype=bool)
-    first_of_id[differing[np.unique(id_codes, return_index=True)[1]]] = True
     union = np.zeros(len(field_mask), dtype="int64")
     union[differing] = id_mask[id_codes]
-    different = _sorted(sage_full.assign(_mask=union, _position=np.arange(len(sage_full))), first_of_id)
-    mask_codes, masks = pd.factorize(different.pop("_mask"))
+    firsts = _order(sage_full, differing[np.unique(id_codes, return_index=True)[1]])  # an ID's first such row
+    different = sage_full.iloc[firsts].reset_index(drop=True)
+    mask_codes, masks = pd.factorize(union[firsts])
     lookup = np.empty(len(masks), dtype=object)
     lookup[:] = [tuple(f for bit, f in enumerate(compared) if int(m) >> bit & 1) for m in masks]
-    target_rows = position[different.pop("_position").to_numpy(dtype="int64")]
-    different = pd.DataFrame(
-        different.assign(fields=lookup[mask_codes] if len(mask_codes) else np.empty(0, dtype=object))
-    )
-    matched_rows = in_target.copy()
-    matched_rows[np.isin(position, target_rows)] = False  # every Sage row of an ID that differs somewhere
-    matched = pd.DataFrame({"customer_id": _sorted_unique(sage_ids.filter(pa.array(matched_rows)))})
+    different["fields"] = lookup[mask_codes] if len(mask_codes) else np.empty(0, dtype=object)
+    target_rows = position[firsts]
+    same = in_sage.copy()
+    same[target_rows] = False  # SMSTurbo IDs are unique here: the matched IDs are theirs, without a hash
+    matched = pd.DataFrame({"customer_id": _sorted_ids(target_ids.filter(pa.array(same)))})
     target_side = target.iloc[target_rows].reset_index(drop=True)
     return Reconciliation("all", smsturbo_only, sage_only, different, target_side, differences, matched, findings)
 
 
-def _sorted_unique(ids: pa.ChunkedArray) -> pd.arrays.ArrowStringArray:
-    distinct = pc.unique(ids)
-    column: pd.arrays.ArrowStringArray = pd.array(distinct.take(pc.sort_indices(distinct)), dtype=TEXT)
+def _sorted_ids(ids: pa.ChunkedArray) -> pd.arrays.ArrowStringArray:
+    """The IDs (SMSTurbo's, so distinct) in order."""
+    column: pd.arrays.ArrowStringArray = pd.array(ids.take(pc.sort_indices(ids)), dtype=TEXT)
     return column
 
 
-def is_in(values: pd.Series, candidates: pd.Series) -> np.ndarray:
-    """Exact, case-sensitive membership of each value among the candidates (NULL is never a member)."""
-    return _positions(_arrow(values), _arrow(candidates)) >= 0
-
-
-def _sorted(frame: pd.DataFrame, mask: np.ndarray | None = None) -> pd.DataFrame:
-    """The rows (where ``mask``) sorted by customer_id (missing first), then row; every column taken once."""
+def _order(frame: pd.DataFrame, picked: np.ndarray) -> np.ndarray:
+    """The positions ``picked`` ordered by customer_id (missing first), then row."""
     keys = ["customer_id", "row"] if "row" in frame.columns else ["customer_id"]
-    picked = np.arange(len(frame)) if mask is None else np.flatnonzero(mask)
     table = pa.table({key: pa.array(frame[key].array).take(picked) for key in keys})
     order = pc.sort_indices(table, sort_keys=[(key, "ascending", "at_start") for key in keys])
-    rows: pd.DataFrame = frame.iloc[picked[order.to_numpy()]].reset_index(drop=True)
+    ordered: np.ndarray = picked[order.to_numpy()]
+    return ordered
+
+
+def _sorted(frame: pd.DataFrame, mask: np.ndarray) -> pd.DataFrame:
+    """The rows where ``mask``, sorted by customer_id (missing first), then row; every column taken once."""
+    rows: pd.DataFrame = frame.iloc[_order(frame, np.flatnonzero(mask))].reset_index(drop=True)
     return rows

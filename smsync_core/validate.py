@@ -179,6 +179,9 @@ def check(sage: pd.DataFrame, config: Config, lengths: Mapping[str, int | None] 
     for field_name, limit in sorted((lengths or {}).items()):
         if limit is None or field_name not in sage.columns or field_name == "customer_id":
             continue
+        data = pa.array(sage[field_name].astype(TEXT).array)
+        if (pc.max(pc.binary_length(data)).as_py() or 0) <= limit:  # bytes bound characters: none too long
+            continue
         length = text_lengths(sage[field_name])
         parts.append(
             _findings(
@@ -229,12 +232,16 @@ def check(sage: pd.DataFrame, config: Config, lengths: Mapping[str, int | None] 
     findings["row"] = findings["row"].astype("Int64")
     for name in ("customer_id", "rule", "severity", "field", "message"):
         findings[name] = findings[name].astype(TEXT)
-    order = {rule: i for i, rule in enumerate(schema.RULES)}
-    findings["_rule_order"] = findings["rule"].map(order).astype("int64")
-    findings = findings.sort_values(
-        ["customer_id", "row", "_rule_order", "field"], na_position="first", kind="stable"
-    ).drop(columns="_rule_order")
-    return findings.reset_index(drop=True)[list(FINDING_COLUMNS)]
+    rule_order = findings["rule"].map({rule: i for i, rule in enumerate(schema.RULES)}).to_numpy(dtype="int64")
+    keys = pa.table({
+        "customer_id": pa.array(findings["customer_id"].array),
+        "row": findings["row"].to_numpy(dtype="int64"),
+        "rule": rule_order,
+        "field": pa.array(findings["field"].array),
+    })
+    order = pc.sort_indices(keys, sort_keys=[(key, "ascending", "at_start") for key in keys.column_names])
+    ordered: pd.DataFrame = findings.iloc[order.to_numpy()].reset_index(drop=True)[list(FINDING_COLUMNS)]
+    return ordered
 
 
 def _describe_chars(chars: str) -> str:
