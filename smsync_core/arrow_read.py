@@ -84,6 +84,11 @@ def read_columns(engine: Engine, stmt: sa.Select[Any], kinds: Sequence[str]) -> 
     return typed
 
 
+def has_reader(engine: Engine) -> bool:
+    """Whether reads on this engine go through an Arrow driver (unless it falls back for some column)."""
+    return os.environ.get(READER_ENV, "").strip().lower() != "dbapi" and _reader(engine) is not None
+
+
 def _reader(engine: Engine) -> tuple[str, Reader] | None:
     dialect = engine.dialect
     if dialect.name == "sqlite" and dialect.driver == "pysqlite":

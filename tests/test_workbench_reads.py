@@ -1,0 +1,86 @@
+"""Workbench.reconcile reads the two databases at the same time where both have an Arrow driver."""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import smsync_core
+from smsync_core import arrow_read
+from smsync_core.config import Config
+from smsync_core.errors import SchemaMismatch
+from smsync_core.sources import sage100_contractor
+from smsync_core.targets import smsturbo
+from tests.support.data import client, customer, make_sage_db, make_smsturbo_db
+
+
+def _pair(tmp_path: Path) -> tuple[str, str]:
+    sage = make_sage_db(tmp_path / "sage.db", [client("A1"), client("B2", name="Beta"), client("C3")])
+    target = make_smsturbo_db(tmp_path / "smsturbo.db", [customer("A1"), customer("B2"), customer("Z9")])
+    return sage, target
+
+
+def _threads_of_reads(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    seen: dict[str, str] = {}
+    read_clients, read_customers = sage100_contractor.read_clients, smsturbo.read_customers
+
+    def clients(*args: Any) -> Any:
+        seen["sage"] = threading.current_thread().name
+        return read_clients(*args)
+
+    def customers(*args: Any) -> Any:
+        seen["smsturbo"] = threading.current_thread().name
+        return read_customers(*args)
+
+    monkeypatch.setattr(sage100_contractor, "read_clients", clients)
+    monkeypatch.setattr(smsturbo, "read_customers", customers)
+    return seen
+
+
+def test_both_sides_are_read_at_once_with_arrow_drivers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(arrow_read.READER_ENV, raising=False)
+    sage, target = _pair(tmp_path)
+    seen = _threads_of_reads(monkeypatch)
+    rec = smsync_core.connect(sage, target).reconcile(missing_only=False)
+    assert seen["sage"] == threading.current_thread().name
+    assert seen["smsturbo"].startswith("smsync-read")
+    assert rec.counts() == {"smsturbo_only": 1, "sage_only": 1, "different": 1, "matched": 1, "eligible": 2}
+    sequential = smsync_core.connect(sage, target)
+    sequential.sage_clients()  # read one by one: the same answer
+    assert sequential.reconcile(missing_only=False).to_dict() == rec.to_dict()
+
+
+def test_dbapi_reads_stay_one_after_the_other(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(arrow_read.READER_ENV, "dbapi")  # two DBAPI fetches would only contend for the GIL
+    sage, target = _pair(tmp_path)
+    seen = _threads_of_reads(monkeypatch)
+    smsync_core.connect(sage, target).reconcile()
+    assert seen == {"sage": threading.current_thread().name, "smsturbo": threading.current_thread().name}
+
+
+@pytest.mark.parametrize("broken", ["sage", "both"])
+def test_the_sage_error_comes_first_as_when_read_one_by_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                           broken: str) -> None:
+    monkeypatch.delenv(arrow_read.READER_ENV, raising=False)
+    sage, target = _pair(tmp_path)
+    config = Config()
+    config = config.replace(sage=dataclasses.replace(config.sage, table="no_such_clients"))
+    if broken == "both":
+        config = config.replace(smsturbo=dataclasses.replace(config.smsturbo, table="no_such_customers"))
+    wb = smsync_core.connect(sage, target, config=config)
+    with pytest.raises(SchemaMismatch, match="Sage 100 database has no table no_such_clients"):
+        wb.reconcile()
+
+
+def test_an_smsturbo_error_is_raised_when_sage_reads_fine(tmp_path: Path) -> None:
+    sage, target = _pair(tmp_path)
+    config = Config()
+    wb = smsync_core.connect(sage, target, Config().replace(
+        smsturbo=dataclasses.replace(config.smsturbo, table="no_such_customers")))
+    with pytest.raises(SchemaMismatch, match="no_such_customers"):
+        wb.reconcile()
+    assert "sage" in wb._cache  # the Sage side was read meanwhile
