@@ -24,29 +24,10 @@ from smsync_core.errors import SmsyncError
 from smsync_core.sources.sage100_contractor import read_clients
 from smsync_core.targets.smsturbo import read_customers
 from tests.support.data import client, customer, make_sage_db, make_smsturbo_db, sha256
+from tests.support.readers import assert_same, read_twice
 
 CONFIG = load_config({})
 Read = Callable[[], pd.DataFrame]
-
-
-def read_twice(read: Read, monkeypatch: pytest.MonkeyPatch) -> tuple[pd.DataFrame, pd.DataFrame, str]:
-    """(default read, DBAPI read, the reader that served the default read)."""
-    monkeypatch.delenv(arrow_read.READER_ENV, raising=False)
-    before = arrow_read.READS.copy()
-    fast = read()
-    used = arrow_read.READS - before
-    assert sum(used.values()) == 1, used
-    monkeypatch.setenv(arrow_read.READER_ENV, "dbapi")
-    slow = read()
-    monkeypatch.delenv(arrow_read.READER_ENV)
-    return fast, slow, next(iter(used))
-
-
-def assert_same(fast: pd.DataFrame, slow: pd.DataFrame) -> None:
-    """Exactly the same frame: columns, dtypes, values, NA."""
-    assert list(fast.columns) == list(slow.columns)
-    assert fast.dtypes.to_dict() == slow.dtypes.to_dict()
-    pd.testing.assert_frame_equal(fast, slow, check_exact=True)
 
 
 def sage_reader(url: str, config: Config = CONFIG) -> Read:

@@ -28,6 +28,7 @@ from smsync_core.demo import sage_table, write_demo
 from smsync_core.errors import AccessDenied, SmsyncError
 from smsync_core.sources.sage100_contractor import read_clients
 from smsync_core.targets.smsturbo import read_customers
+from tests.support.readers import assert_same, read_twice
 
 pytestmark = pytest.mark.server
 
@@ -44,25 +45,6 @@ def server(request: pytest.FixtureRequest) -> str:
 
 def fast_reader(url: str) -> str:
     return READER[make_url(url).get_backend_name()]
-
-
-def read_twice(read: Callable[[], pd.DataFrame],
-               monkeypatch: pytest.MonkeyPatch) -> tuple[pd.DataFrame, pd.DataFrame, str]:
-    """(default read, DBAPI read, the reader that served the default read)."""
-    monkeypatch.delenv(arrow_read.READER_ENV, raising=False)
-    before = arrow_read.READS.copy()
-    fast = read()
-    used = arrow_read.READS - before
-    assert sum(used.values()) == 1, used
-    monkeypatch.setenv(arrow_read.READER_ENV, "dbapi")
-    slow = read()
-    monkeypatch.delenv(arrow_read.READER_ENV)
-    return fast, slow, next(iter(used))
-
-
-def assert_same(fast: pd.DataFrame, slow: pd.DataFrame) -> None:
-    assert fast.dtypes.to_dict() == slow.dtypes.to_dict()
-    pd.testing.assert_frame_equal(fast, slow, check_exact=True)
 
 
 def sage_reader(url: str, config: Config = CONFIG) -> Callable[[], pd.DataFrame]:
