@@ -1,4 +1,8 @@
-"""Shared test setup: the support fixtures for every test, and under ``CI=true`` no test may skip."""
+"""Shared test setup: the support fixtures for every test, and under ``CI=true`` no test may skip.
+
+Nothing imported here (nor by ``tests/support``) loads a native library: pyodbc, arrow-odbc and Playwright are
+imported by the fixtures that use them, so the suite collects on a machine without unixODBC or Chromium.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from pytest import CollectReport, TestReport
 
 from tests.support import in_ci
 from tests.support.browser import chromium_browser  # noqa: F401 - fixtures, found by name
+from tests.support.native import odbc  # noqa: F401 - fixtures, found by name
 from tests.support.servers import (  # noqa: F401 - fixtures, found by name
     mariadb_odbc_driver,
     mariadb_odbc_url,

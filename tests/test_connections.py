@@ -9,7 +9,6 @@ from pathlib import Path
 from urllib.parse import quote_plus
 
 import psycopg.errors
-import pyodbc
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.dialects import mssql
@@ -29,6 +28,7 @@ from smsync_core.errors import AccessDenied, ConfigurationError, ConnectionFaile
 from smsync_core.reading import mapped_columns
 from smsync_core.sources import sage100_contractor
 from tests.support.data import client, make_sage_db, make_smsturbo_db, read_table, sha256
+from tests.support.native import pyodbc  # imported on first use: it needs libodbc.so.2
 
 WRITES = [
     "UPDATE reccln SET clnnme = 'x'",
@@ -192,6 +192,7 @@ def test_the_sage_read_compiles_for_sql_server_with_brackets_and_labels() -> Non
     assert sql.lstrip().upper().startswith("SELECT")
 
 
+@pytest.mark.usefixtures("odbc")  # an mssql+pyodbc engine imports pyodbc
 def test_sql_server_url_for_microsoft_odbc_driver_18() -> None:
     options = SqlServerOptions(app_name="smsync-test", encrypt=True, trust_server_certificate=True)
     url = sage_sqlserver_url("SAGESRV", "Company1", username="reader", password="p@ss;w}rd", options=options)
@@ -220,6 +221,7 @@ def test_sql_server_url_without_certificate_trust_or_encryption() -> None:
     assert "TrustServerCertificate" not in url.query
 
 
+@pytest.mark.usefixtures("odbc")  # an mssql+pyodbc engine imports pyodbc
 def test_sql_server_url_for_freetds() -> None:
     options = SqlServerOptions(driver="FreeTDS", app_name="smsync")
     url = sage_sqlserver_url("10.0.0.5", "Company1", username="u", password="p", port=1433, options=options)
@@ -233,6 +235,7 @@ def test_sql_server_url_for_freetds() -> None:
     assert "TDS_Version=7.4" in connstr and "APP=smsync" in connstr
 
 
+@pytest.mark.usefixtures("odbc")  # an mssql+pyodbc engine imports pyodbc
 def test_trusted_connection_drops_user_and_password() -> None:
     options = SqlServerOptions(trusted_connection=True)
     url = sage_sqlserver_url("srv", "Co", username="someone", password="secret", options=options)
@@ -243,6 +246,7 @@ def test_trusted_connection_drops_user_and_password() -> None:
     assert "trusted_connection=yes" in connstr.lower()
 
 
+@pytest.mark.usefixtures("odbc")  # an mssql+pyodbc engine imports pyodbc
 def test_target_engine_on_sql_server_uses_fast_executemany() -> None:
     engine = target_engine("mssql+pyodbc://sa:pw@srv/SMSTurbo?driver=ODBC+Driver+18+for+SQL+Server")
     assert engine.dialect.fast_executemany is True
@@ -250,6 +254,7 @@ def test_target_engine_on_sql_server_uses_fast_executemany() -> None:
     assert sage.dialect.fast_executemany is False  # the source never writes in bulk
 
 
+@pytest.mark.usefixtures("odbc")  # an mssql+pyodbc engine imports pyodbc
 def test_password_from_environment_fills_a_url_without_one(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SMSYNC_SAGE_PASSWORD", "from-env")
     engine = source_engine("mssql+pyodbc://reader@srv/Co?driver=FreeTDS")
@@ -448,6 +453,7 @@ def test_real_postgresql_sage_session_is_read_only(pg_url: str) -> None:
     admin.dispose()
 
 
+@pytest.mark.usefixtures("odbc")  # an mssql+pyodbc engine imports pyodbc
 def test_a_missing_odbc_driver_says_to_install_it() -> None:
     engine = source_engine("mssql+pyodbc://reader:S3cret@srv/Company1?driver=No+Such+Driver+For+SQL+Server")
     with pytest.raises(ConnectionFailed) as info, database_errors("sage", engine.url), engine.connect():
@@ -522,18 +528,18 @@ def test_real_mariadb_command_denied_is_access_denied(
 @pytest.mark.parametrize(
     "orig",
     [
-        pyodbc.Error("40001", "[40001] [ma-3.1.15][10.11.19-MariaDB]Deadlock found when trying to get lock; try "
-                     "restarting transaction (1213) (SQLExecDirectW)"),
-        pyodbc.Error("40001", f"[40001] {MSSQL}Transaction (Process ID 61) was deadlocked on lock resources with "
-                     "another process and has been chosen as the deadlock victim. Rerun the transaction. (1205) "
-                     "(SQLExecDirectW)"),
-        psycopg.errors.DeadlockDetected("deadlock detected"),
-        psycopg.errors.SerializationFailure("could not serialize access due to concurrent update"),
+        lambda: pyodbc.Error("40001", "[40001] [ma-3.1.15][10.11.19-MariaDB]Deadlock found when trying to get "
+                             "lock; try restarting transaction (1213) (SQLExecDirectW)"),
+        lambda: pyodbc.Error("40001", f"[40001] {MSSQL}Transaction (Process ID 61) was deadlocked on lock resources "
+                             "with another process and has been chosen as the deadlock victim. Rerun the "
+                             "transaction. (1205) (SQLExecDirectW)"),
+        lambda: psycopg.errors.DeadlockDetected("deadlock detected"),
+        lambda: psycopg.errors.SerializationFailure("could not serialize access due to concurrent update"),
     ],
     ids=["mariadb-1213", "mssql-1205", "pg-40P01", "pg-40001"],
 )
-def test_a_deadlock_says_to_run_again_not_to_check_the_network(orig: Exception) -> None:
-    error = translate_error(_wrapped(orig), "smsturbo", "postgresql+psycopg://clerk:S3cret@db/turbo")
+def test_a_deadlock_says_to_run_again_not_to_check_the_network(orig: Callable[[], Exception]) -> None:
+    error = translate_error(_wrapped(orig()), "smsturbo", "postgresql+psycopg://clerk:S3cret@db/turbo")
     assert type(error).__name__ == "ConflictError" and error.exit_code == 1
     message = str(error)
     assert "run smsync again" in message and "network" not in message and "S3cret" not in message

@@ -14,13 +14,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import psycopg
-import pyodbc
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, NoSuchModuleError
 
 from tests.support.browser import free_port, serve_directory
+from tests.support.native import pyodbc  # imported on first use: it needs libodbc.so.2
 from tests.support.servers import LoginFactory, mariadb_error_code, pg_sqlstate
 
 if TYPE_CHECKING:

@@ -12,7 +12,6 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
-import pyodbc
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.schema import CreateTable
@@ -31,33 +30,37 @@ from smsync_core.connections import (
 from smsync_core.demo import smsturbo_table
 from smsync_core.errors import AccessDenied, ConflictError, ConnectionFailed, SchemaMismatch
 from tests.support.data import client, customer, make_sage_db, make_smsturbo_db
+from tests.support.native import pyodbc  # imported on first use: it needs libodbc.so.2
 
 MS = "[Microsoft][ODBC Driver 18 for SQL Server][SQL Server]"
 TDS = "[FreeTDS][SQL Server]"
 URL = "mssql+pyodbc://sage_reader:Secret-Pa55@SAGESRV\\SAGE100CON/Company?driver=ODBC+Driver+18+for+SQL+Server"
 
 
-def odbc_error(kind: type[pyodbc.Error], sqlstate: str, message: str,
+pytestmark = pytest.mark.usefixtures("odbc")  # every mssql+pyodbc engine imports pyodbc, which needs libodbc.so.2
+
+
+def odbc_error(kind: str, sqlstate: str, message: str,
                call: str = "SQLExecDirectW") -> sa.exc.DBAPIError:
-    """A pyodbc error as SQLAlchemy hands it on."""
-    orig = kind(sqlstate, f"[{sqlstate}] {message} ({call})")
+    """A pyodbc error (``kind`` names its class, e.g. ``"ProgrammingError"``) as SQLAlchemy hands it on."""
+    orig = getattr(pyodbc, kind)(sqlstate, f"[{sqlstate}] {message} ({call})")
     return sa.exc.DBAPIError("SELECT ...", None, orig)
 
 
 # --- error mapping ----------------------------------------------------------------------------------------------
 
-SELECT_DENIED = (pyodbc.ProgrammingError, "42000",
+SELECT_DENIED = ("ProgrammingError", "42000",
                  f"{MS}The SELECT permission was denied on the object 'reccln', database 'Company', "
                  "schema 'dbo'. (229)")
-INSERT_DENIED = (pyodbc.ProgrammingError, "42000",
+INSERT_DENIED = ("ProgrammingError", "42000",
                  f"{MS}The INSERT permission was denied on the object 'Customer', database 'SMSTurbo', "
                  "schema 'dbo'. (229)")
-LOGIN_FAILED = (pyodbc.InterfaceError, "28000", f"{MS}Login failed for user 'sage_reader'. (18456)")
-LOGIN_FAILED_TDS = (pyodbc.InterfaceError, "28000", f"{TDS}Login failed for user 'sage_reader'. (18456)")
-TRIGGER = (pyodbc.InterfaceError, "42000",
+LOGIN_FAILED = ("InterfaceError", "28000", f"{MS}Login failed for user 'sage_reader'. (18456)")
+LOGIN_FAILED_TDS = ("InterfaceError", "28000", f"{TDS}Login failed for user 'sage_reader'. (18456)")
+TRIGGER = ("InterfaceError", "42000",
            f"{MS}Logon failed for login 'sage_reader' due to trigger execution. (17892); [42000] {MS}"
            "SAGE ERROR 50004: Application is not authorized to access this database. (50000)")
-TRIGGER_TDS = (pyodbc.OperationalError, "42000",
+TRIGGER_TDS = ("OperationalError", "42000",
                f"{TDS}Logon failed for login 'sage_reader' due to trigger execution. (17892)")
 
 
@@ -101,7 +104,7 @@ def test_the_sage_logon_trigger_17892_names_sage_error_50004_and_the_app_name_se
      "The duplicate key value is (229). (2601)", ConflictError),
 ], ids=["208", "207", "4060", "network", "2627-with-an-id-like-18456", "2601-with-an-id-like-229"])
 def test_other_sql_server_errors(message: str, expected: type[Exception]) -> None:
-    translated = translate_error(odbc_error(pyodbc.Error, "42S02", message), "smsturbo", URL)
+    translated = translate_error(odbc_error("Error", "42S02", message), "smsturbo", URL)
     assert type(translated) is expected, translated
     assert "Secret-Pa55" not in str(translated)
 

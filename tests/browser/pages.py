@@ -10,9 +10,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from playwright.sync_api import expect
-
 from tests.browser.limits import CLICK_TIMEOUT_MS, KERNEL_TIMEOUT_MS, SCREENSHOTS
+from tests.support.browser import expect
 
 
 def button(page: Any, name: str) -> Any:

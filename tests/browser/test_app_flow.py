@@ -14,12 +14,12 @@ import urllib.request
 from typing import Any
 
 import pytest
-from playwright.sync_api import expect
 
 import smsync_core
 from tests.browser import pages
 from tests.browser.conftest import Server
 from tests.browser.limits import IMPORT_TIMEOUT_MS
+from tests.support.browser import expect
 
 pytestmark = pytest.mark.browser
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from playwright.sync_api import expect
 
 from tests.browser import pages
 from tests.browser.conftest import Server
+from tests.support.browser import expect
 
 pytestmark = pytest.mark.browser
 

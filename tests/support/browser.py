@@ -5,6 +5,7 @@ chromium``) with the flags this closed network needs (without the background-net
 trying to reach hosts it cannot). Each launch gets a new, empty profile: Playwright creates a fresh
 ``--user-data-dir`` in the temp directory and removes it when the browser closes.
 
+Playwright is imported only inside the fixture and :func:`expect`, never when the tests are collected.
 Mark tests that use them ``@pytest.mark.browser``.
 """
 
@@ -30,7 +31,7 @@ from tests.support import unavailable
 if TYPE_CHECKING:
     from playwright.sync_api import Browser
 
-__all__ = ["CHROMIUM_ARGS", "chromium_browser", "free_port", "serve_directory", "wait_for_http"]
+__all__ = ["CHROMIUM_ARGS", "chromium_browser", "expect", "free_port", "serve_directory", "wait_for_http"]
 
 CHROMIUM_ARGS = (
     "--no-sandbox",
@@ -62,6 +63,13 @@ def chromium_browser() -> Iterator[Browser]:
             yield browser
         finally:
             browser.close()
+
+
+def expect(actual: Any, message: str | None = None) -> Any:
+    """Playwright's ``expect``, imported when a test first calls it (browser tests import this, not Playwright)."""
+    from playwright.sync_api import expect as playwright_expect
+
+    return playwright_expect(actual, message)
 
 
 def free_port() -> int:

@@ -23,12 +23,12 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import closing, suppress
 
 import psycopg
-import pyodbc
 import pytest
 from psycopg import sql
 from sqlalchemy.engine import URL, make_url
 
 from tests.support import unavailable
+from tests.support.native import loaded, pyodbc  # imported on first use: it needs libodbc.so.2
 
 __all__ = [
     "MARIADB_START",
@@ -191,7 +191,8 @@ def pg_sqlstate(error: BaseException) -> str | None:
     cause = getattr(error, "orig", None) or error
     if isinstance(cause, psycopg.Error):
         return cause.sqlstate
-    if isinstance(cause, pyodbc.Error) and cause.args:
+    odbc = loaded("pyodbc")  # an error cannot come from pyodbc unless it was imported
+    if odbc is not None and isinstance(cause, odbc.Error) and cause.args:
         return str(cause.args[0])
     return None
 
