@@ -2,8 +2,9 @@
 
 For each size (clients per side; 100,000 and 1,000,000, or 10,000 and 100,000 with ``--quick``) a demo pair is
 built once and measured: read + full reconciliation against pandas.read_sql + datacompy (wall and peak memory),
-smsync's read of the client table against a bare DBAPI fetchall, and the panes against the reconciliation they
-show. Then the import of 100,000 new customers (10,000 with ``--quick``) against a bare executemany on SQLite and
+against polars + connectorx, DuckDB over ADBC Arrow (their answers checked equal to smsync's) and the bare ADBC
+reads; smsync's read of the client table against a bare DBAPI fetchall; and the panes against the reconciliation
+they show. Then the import of 100,000 new customers (10,000 with ``--quick``) against a bare executemany on SQLite and
 on PostgreSQL (a database created and dropped here; ``--no-postgres`` without a server), and a papermill run of
 ``notebooks/reconcile.ipynb`` on the demo against one of an empty notebook. Every figure is the median of
 ``--repeat`` runs (``--large-repeat`` at 1,000,000), smsync and its baseline alternating in the same run.
@@ -25,6 +26,7 @@ import bench_datacompy
 import bench_import
 import bench_notebook
 import bench_panes
+import bench_peers
 import bench_read
 from common import Row, machine, markdown, text_table, write_table
 
@@ -42,17 +44,18 @@ def main() -> None:
     parser.add_argument("--large-repeat", type=int, default=3, help="runs per figure at 1,000,000 (default 3)")
     parser.add_argument("--no-postgres", action="store_true", help="skip the PostgreSQL import")
     parser.add_argument("--postgres", default=bench_import.POSTGRES, help="PostgreSQL server URL")
-    parser.add_argument("--only", nargs="+", choices=["reconcile", "read", "panes", "import", "notebook"],
+    parser.add_argument("--only", nargs="+", choices=["reconcile", "peers", "read", "panes", "import", "notebook"],
                         help="run only these benchmarks")
     args = parser.parse_args()
     sizes = [10_000, 100_000] if args.quick else [100_000, 1_000_000]
     import_rows = 10_000 if args.quick else 100_000
-    wanted = set(args.only or ["reconcile", "read", "panes", "import", "notebook"])
+    wanted = set(args.only or ["reconcile", "peers", "read", "panes", "import", "notebook"])
     rows: list[Row] = []
     stem = "bench-quick" if args.quick else "bench"
     started = time.perf_counter()
     per_size: list[tuple[str, Callable[[Path, int, int], list[Row]]]] = [
-        ("reconcile", bench_datacompy.run), ("read", bench_read.run), ("panes", bench_panes.run)]
+        ("reconcile", bench_datacompy.run), ("peers", bench_peers.run), ("read", bench_read.run),
+        ("panes", bench_panes.run)]
     with tempfile.TemporaryDirectory(prefix="smsync-bench-") as tmp:
         base = Path(tmp)
         for clients in sizes:
