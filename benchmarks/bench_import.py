@@ -29,11 +29,12 @@ from typing import Any
 import sqlalchemy as sa
 
 import smsync_core
-from smsync_core.audit import sha256_bytes, write_atomic
-from smsync_core.audit_lines import encode_run
-from smsync_core.audit_table import stored_changes
-from smsync_core.demo import sage_table, smsturbo_table
+from smsync_core.audit.ledger import stored_changes
+from smsync_core.audit.lines import encode_run
+from smsync_core.files import sha256_bytes, write_atomic
 from smsync_core.plan import Plan
+from smsync_core.sources.sage100 import sage_table
+from smsync_core.targets.smsturbo import smsturbo_table
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import Row, compare, text_table

@@ -46,7 +46,7 @@ def papermill_run(source: Path, out: Path, parameters: dict[str, Any], kernel: s
 
 def run(directory: Path, clients: int, repeat: int) -> list[Row]:
     """The table row: reconcile.ipynb against an empty notebook, on the demo pair in ``directory``."""
-    from smsync_core.notebooks import ensure_kernel
+    from smsync_core.notebooks.runner import ensure_kernel
 
     kernel = ensure_kernel()
     empty = empty_notebook(directory / "empty.ipynb")

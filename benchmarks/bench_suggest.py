@@ -19,7 +19,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from smsync_core.suggest import suggest
+from smsync_core.suggest.engine import suggest
 
 
 def _words(text: str) -> npt.NDArray[np.str_]:

@@ -5,6 +5,8 @@ The pipeline: read -> validate -> reconcile -> plan -> apply -> audit. Start wit
 
 from __future__ import annotations
 
+from smsync_core.apply import ApplyResult
+from smsync_core.audit import VerifyReport, verify
 from smsync_core.config import Config, load_config, save_config
 from smsync_core.errors import (
     AccessDenied,
@@ -14,6 +16,7 @@ from smsync_core.errors import (
     ReadOnlyViolation,
     SmsyncError,
 )
+from smsync_core.plan import Plan
 from smsync_core.reconcile import Reconciliation
 from smsync_core.workbench import Workbench, connect
 
@@ -21,16 +24,20 @@ __version__ = "0.1.0"
 
 __all__ = [
     "AccessDenied",
+    "ApplyResult",
     "Config",
     "ConfigurationError",
     "ConflictError",
     "ConnectionFailed",
+    "Plan",
     "ReadOnlyViolation",
     "Reconciliation",
     "SmsyncError",
+    "VerifyReport",
     "Workbench",
     "__version__",
     "connect",
     "load_config",
     "save_config",
+    "verify",
 ]

@@ -18,6 +18,7 @@ import tomli_w
 
 from smsync_core import schema
 from smsync_core.errors import ConfigurationError
+from smsync_core.redact import strip_password
 
 DEFAULT_FILE = "smsync.toml"
 ENV_SAGE_URL = "SMSYNC_SAGE_URL"
@@ -257,7 +258,6 @@ def _from_mapping(data: Mapping[str, Any], path: Path | None) -> Config:
 
 def to_mapping(config: Config, *, include_urls: bool = True) -> dict[str, Any]:
     """The configuration as a ``smsync.toml``-shaped mapping (URLs with their passwords removed)."""
-    from smsync_core.connections import strip_password
 
     data: dict[str, Any] = {}
     if include_urls:

@@ -16,8 +16,8 @@ from typing import Any, Final, Literal
 import pandas as pd
 
 from smsync_core import schema
-from smsync_core.audit import new_run_id, utc_now
-from smsync_core.audit_changes import Change, Inserts, encode_value, python_value
+from smsync_core.audit.changes import Change, Inserts, encode_value, python_value
+from smsync_core.clock import new_run_id, utc_now
 from smsync_core.config import Config
 from smsync_core.reconcile import Reconciliation
 
@@ -42,6 +42,8 @@ class Plan:
     skipped: pd.DataFrame
     field_names: Mapping[str, str] = field(default_factory=lambda: {c: f for f, c in schema.SMSTURBO_COLUMNS.items()})
     id_column: str = schema.SMSTURBO_COLUMNS["customer_id"]
+    #: The ``ZZDEFAULT`` row the inserts copied (None: there was none), checked again when the plan is applied.
+    template: Mapping[str, Any] | None = None
 
     @property
     def empty(self) -> bool:
@@ -201,6 +203,7 @@ def build_plan(rec: Reconciliation, selected: Iterable[str] | Literal["all-eligi
         update_ids=tuple(cid for cid, _ in updates),
         inserts=insert_frame, updates=update_frame, skipped=skipped_frame,
         field_names={c: f for f, c in mapping.items()}, id_column=id_column,
+        template=dict(template) if template is not None else None,
     )
 
 

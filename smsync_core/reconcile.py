@@ -106,14 +106,36 @@ class Reconciliation:
         return frame
 
     def counts(self) -> dict[str, int]:
-        """How many customers in each group, for the summary line."""
+        """How many customers in each group, for the summary line.
+
+        In missing-only mode fields are not compared, so IDs on both sides are counted as ``on_both_sides``: they
+        are neither "different" nor "identical" (nobody looked).
+        """
+        eligible = int(self.sage_only["eligible"].sum() + self.different["eligible"].sum())
+        if self.missing_only:
+            return {
+                "smsturbo_only": len(self.smsturbo_only),
+                "sage_only": len(self.sage_only),
+                "on_both_sides": len(self.matched),
+                "eligible": eligible,
+            }
         return {
             "smsturbo_only": len(self.smsturbo_only),
             "sage_only": len(self.sage_only),
             "different": len(self.different),
             "matched": len(self.matched),
-            "eligible": int(self.sage_only["eligible"].sum() + self.different["eligible"].sum()),
+            "eligible": eligible,
         }
+
+    def summary(self) -> str:
+        """The summary line the command line, notebooks and page show (one text, in the user's words)."""
+        counts = self.counts()
+        head = f"Only in SMSTurbo: {counts['smsturbo_only']}   Only in Sage 100: {counts['sage_only']}   "
+        if self.missing_only:
+            middle = f"On both sides (fields not compared): {counts['on_both_sides']}   "
+        else:
+            middle = f"Different: {counts['different']}   Identical: {counts['matched']}   "
+        return head + middle + f"Eligible to import: {counts['eligible']}"
 
     def to_dict(self) -> dict[str, Any]:
         """The ``diff`` JSON shape of the design (lists sorted by customer_id)."""

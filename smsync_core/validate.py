@@ -19,10 +19,54 @@ from smsync_core.frames import TEXT, text_from_codes
 
 FINDING_COLUMNS = ("row", "customer_id", "rule", "severity", "field", "message")
 
-_NEW_CLIENT_ADVICE = (
-    "make this client inactive in Sage 100 (status 6) and set up a new client whose Client Number uses only "
-    "A-Z, 0-9, dash and underscore, at most 15 characters"
-)
+
+def numeric_ids(ids: pd.Series) -> bool:
+    """Whether the company's Client Numbers are numbers (as in every real Sage 100 Contractor company, where
+    ``recnum`` is a bigint): most present IDs are digits only. Text IDs come from imagined tables or edited
+    exports; the advice then speaks of the characters SMSTurbo allows."""
+    data = pa.array(ids.astype(TEXT).array)
+    present = pc.sum(pc.invert(pc.fill_null(pc.utf8_is_space(data), True))).as_py() or 0
+    digits = pc.sum(pc.fill_null(pc.utf8_is_digit(data), False)).as_py() or 0
+    return present > 0 and 2 * digits >= present
+
+
+def inactive_words(config: Config) -> str:
+    """How a client is made inactive in Sage 100, in the company's words (``status 6 - Do Not Accept ...``)."""
+    names = dict(config.status_names)
+    statuses = [f"status {s} - {names[s]}" if s in names else f"status {s}" for s in sorted(config.inactive_statuses)]
+    return " or ".join([*statuses, "the Inactive flag"])
+
+
+def rule_advice(config: Config, numeric: bool = True) -> dict[str, str]:
+    """What to do about each rule, one text per rule: what the command line, the notebooks and the page show.
+
+    ``numeric``: the company's Client Numbers are numbers (:func:`numeric_ids`); a new Client Number is then "a
+    number of at most 15 digits", which Sage 100 Contractor can hold, not "A-Z, 0-9, dash and underscore".
+    """
+    new_number = (
+        f"a number of at most {schema.ID_MAX_LENGTH} digits"
+        if numeric
+        else f"at most {schema.ID_MAX_LENGTH} characters of A-Z, 0-9, dash and underscore"
+    )
+    new_client = (
+        f"Make this client inactive in Sage 100 ({inactive_words(config)}) and set up a new client whose "
+        f"Client Number is {new_number}."
+    )
+    return {
+        "id-empty": f"Give the client a Client Number in Sage 100 ({new_number}).",
+        "id-too-long": new_client,
+        "id-invalid-chars": new_client,
+        "id-duplicate": f"Keep one client with this Client Number and give each other one its own ({new_number}).",
+        "id-reserved": f"'{schema.TEMPLATE_ID}' is SMSTurbo's template for new customers: " + new_client[0].lower()
+        + new_client[1:],
+        "field-too-long": "Shorten the value in Sage 100.",
+        "inactive": "It starts unchecked so it is not brought over to SMSTurbo; check it by hand only if it should "
+        "come over.",
+        "missing-name": "Enter the client name in Sage 100.",
+        "missing-address": "Complete the address (address, city, state and zip) in Sage 100.",
+        "missing-phone": "Enter a phone or cell phone number in Sage 100.",
+        "missing-contact": "Enter a contact name in Sage 100.",
+    }
 
 
 def blank(values: pd.Series) -> pd.Series:
@@ -46,7 +90,7 @@ Message = Callable[[pd.DataFrame], "pd.Series | str"]
 
 
 #: The columns a finding or its message reads (a ``field-too-long`` message also reads its field).
-_MESSAGE_COLUMNS = ("row", "customer_id", "status")
+_MESSAGE_COLUMNS = ("row", "customer_id", "status", "inactive")
 
 
 def _findings(
@@ -71,10 +115,10 @@ def _findings(
     )
 
 
-def _too_long_message(field_name: str, limit: int) -> Message:
+def _too_long_message(field_name: str, limit: int, advice: str) -> Message:
     def message(rows: pd.DataFrame) -> pd.Series:
         lengths = rows[field_name].str.len().astype(str)
-        return f"{field_name} is " + lengths + f" characters, longer than SMSTurbo's {limit}; shorten it in Sage 100."
+        return f"{field_name} is " + lengths + f" characters, longer than SMSTurbo's {limit}. " + advice
 
     return message
 
@@ -84,6 +128,24 @@ def inactive_mask(sage: pd.DataFrame, config: Config) -> pd.Series:
     status = sage["status"].astype("Int64")
     by_status = status.isin(sorted(config.inactive_statuses)).fillna(False).astype(bool)
     return by_status | sage["inactive"].astype(bool)
+
+
+def inactive_reason(rows: pd.DataFrame, config: Config) -> pd.Series:
+    """What made each client inactive: ``status 6 - Do Not Accept Contract Again`` or ``the Inactive flag``
+    ("" for an active client). The status wins when both apply."""
+    ref = status_ref(rows["status"], config)
+    by_status = rows["status"].astype("Int64").isin(sorted(config.inactive_statuses)).fillna(False).astype(bool)
+    flag = rows["inactive"].astype(bool) if "inactive" in rows else pd.Series(False, index=rows.index)
+    reason = ("status " + ref).where(by_status, "")
+    return reason.where(by_status | ~flag, "the Inactive flag").astype(TEXT)
+
+
+def status_sort(status: pd.Series, inactive: pd.Series | np.ndarray) -> np.ndarray:
+    """The order of the Client Status Ref column: active clients by status, then every inactive client together
+    (by status, whichever of the status or the Inactive flag made it inactive); no status last in its group."""
+    numbers = status.astype("Int64").to_numpy(dtype="float64", na_value=np.nan)
+    key = np.where(np.isnan(numbers), float(2**31), numbers)
+    return (key + np.where(np.asarray(inactive, dtype=bool), float(2**32), 0.0)).astype("int64")
 
 
 def status_ref(status: pd.Series, config: Config) -> pd.Series:
@@ -105,12 +167,11 @@ def check(sage: pd.DataFrame, config: Config, lengths: Mapping[str, int | None] 
         SMSTurbo column lengths by field; when given, ``field-too-long`` is checked against them.
     """
     ids = sage["customer_id"].astype(TEXT)
+    advice = rule_advice(config, numeric_ids(ids))
     parts: list[pd.DataFrame] = []
 
     empty = blank(ids).to_numpy(dtype=bool)
-    parts.append(
-        _findings(sage, empty, "id-empty", "Client has no Client Number; give it a valid Client Number in Sage 100.")
-    )
+    parts.append(_findings(sage, empty, "id-empty", "Client has no Client Number. " + advice["id-empty"]))
     present = ~empty
     id_length = text_lengths(ids)
     too_long = present & (id_length > schema.ID_MAX_LENGTH)
@@ -124,9 +185,8 @@ def check(sage: pd.DataFrame, config: Config, lengths: Mapping[str, int | None] 
                 + _quoted(rows["customer_id"])
                 + " has "
                 + rows["customer_id"].str.len().astype(str)
-                + f" characters, more than SMSTurbo's {schema.ID_MAX_LENGTH}; "
-                + _NEW_CLIENT_ADVICE
-                + "."
+                + f" characters, more than SMSTurbo's {schema.ID_MAX_LENGTH}. "
+                + advice["id-too-long"]
             ),
         )
     )
@@ -142,9 +202,8 @@ def check(sage: pd.DataFrame, config: Config, lengths: Mapping[str, int | None] 
                 + _quoted(rows["customer_id"])
                 + " contains "
                 + rows["customer_id"].str.replace(r"[A-Z0-9_-]", "", regex=True).map(_describe_chars).astype(str)
-                + " which SMSTurbo does not allow; "
-                + _NEW_CLIENT_ADVICE
-                + "."
+                + " which SMSTurbo does not allow. "
+                + advice["id-invalid-chars"]
             ),
         )
     )
@@ -162,7 +221,8 @@ def check(sage: pd.DataFrame, config: Config, lengths: Mapping[str, int | None] 
                 + _quoted(rows["customer_id"])
                 + " is used by "
                 + pd.Series(dup_count[duplicate], index=rows.index).astype(str)
-                + " clients in Sage 100; give each client its own Client Number."
+                + " clients in Sage 100. "
+                + advice["id-duplicate"]
             ),
         )
     )
@@ -172,8 +232,7 @@ def check(sage: pd.DataFrame, config: Config, lengths: Mapping[str, int | None] 
             sage,
             reserved,
             "id-reserved",
-            f"Client Number '{schema.TEMPLATE_ID}' is SMSTurbo's template for new customers and can never be "
-            "imported; make this client inactive in Sage 100 and set up a new client with another Client Number.",
+            f"Client Number '{schema.TEMPLATE_ID}' can never be imported. " + advice["id-reserved"],
         )
     )
     for field_name, limit in sorted((lengths or {}).items()):
@@ -188,7 +247,7 @@ def check(sage: pd.DataFrame, config: Config, lengths: Mapping[str, int | None] 
                 sage,
                 length > limit,
                 "field-too-long",
-                _too_long_message(field_name, limit),
+                _too_long_message(field_name, limit, advice["field-too-long"]),
                 field=field_name,
             )
         )
@@ -196,14 +255,11 @@ def check(sage: pd.DataFrame, config: Config, lengths: Mapping[str, int | None] 
     inactive = inactive_mask(sage, config).to_numpy(dtype=bool)
 
     def inactive_message(rows: pd.DataFrame) -> pd.Series:
-        ref = status_ref(rows["status"], config)
-        by_status = rows["status"].astype("Int64").isin(sorted(config.inactive_statuses)).fillna(False)
-        reason = ("status " + ref).where(by_status.astype(bool), "the Inactive flag")  # else only inactv is set
-        return "Client is inactive (" + reason + "); it starts unchecked so it is not brought over to SMSTurbo."
+        return "Client is inactive (" + inactive_reason(rows, config) + "). " + advice["inactive"]
 
     parts.append(_findings(sage, inactive, "inactive", inactive_message))
     parts.append(
-        _findings(sage, blank(sage["name"]), "missing-name", "Client has no name; enter the client name in Sage 100.")
+        _findings(sage, blank(sage["name"]), "missing-name", "Client has no name. " + advice["missing-name"])
     )
     address_fields = ("address1", "city", "state", "postal_code")
     gaps = pd.DataFrame({f: blank(sage[f]).to_numpy(dtype=bool) for f in address_fields}, index=sage.index)
@@ -214,7 +270,7 @@ def check(sage: pd.DataFrame, config: Config, lengths: Mapping[str, int | None] 
         codes, uniques = pd.factorize(combo)
         labels = [", ".join(f for i, f in enumerate(address_fields) if int(u) >> i & 1) for u in uniques]
         names = pd.Series(text_from_codes(codes, labels), index=rows.index)
-        return "Address is incomplete (missing " + names + "); complete it in Sage 100."
+        return "Address is incomplete (missing " + names + "). " + advice["missing-address"]
 
     parts.append(_findings(sage, gaps.any(axis=1), "missing-address", address_message))
     parts.append(
@@ -222,11 +278,11 @@ def check(sage: pd.DataFrame, config: Config, lengths: Mapping[str, int | None] 
             sage,
             blank(sage["phone"]) & blank(sage["mobile"]),
             "missing-phone",
-            "Client has no phone or cell phone number; enter one in Sage 100.",
+            "Client has no phone or cell phone number. " + advice["missing-phone"],
         )
     )
     parts.append(
-        _findings(sage, blank(sage["contact"]), "missing-contact", "Client has no contact name; enter one in Sage 100.")
+        _findings(sage, blank(sage["contact"]), "missing-contact", "Client has no contact name. " + advice["missing-contact"])
     )
     findings = pd.concat(parts, ignore_index=True)
     findings["row"] = findings["row"].astype("Int64")
@@ -241,6 +297,7 @@ def check(sage: pd.DataFrame, config: Config, lengths: Mapping[str, int | None] 
     })
     order = pc.sort_indices(keys, sort_keys=[(key, "ascending", "at_start") for key in keys.column_names])
     ordered: pd.DataFrame = findings.iloc[order.to_numpy()].reset_index(drop=True)[list(FINDING_COLUMNS)]
+    ordered["advice"] = ordered["rule"].map(advice).astype(TEXT)  # the rule's own text, for "what to do" columns
     return ordered
 
 
@@ -259,7 +316,9 @@ def _rules_of_mask(mask: int) -> tuple[str, ...]:
 
 
 def row_status(sage: pd.DataFrame, findings: pd.DataFrame, config: Config) -> pd.DataFrame:
-    """Per Sage row: ``status_ref``, ``inactive``, ``has_error``, ``eligible`` and ``rules`` (every rule found).
+    """Per Sage row: ``status_ref``, ``inactive``, ``has_error``, ``eligible``, ``rules`` (every rule found),
+    ``status_sort`` (the order of the Client Status Ref column, inactive clients together) and ``why`` (the
+    advice of the row's rules, saying what made an inactive client inactive).
 
     The rules of a row are gathered as a bit mask (one bit per rule), so the work is per distinct combination of
     rules, not per row.
@@ -275,6 +334,14 @@ def row_status(sage: pd.DataFrame, findings: pd.DataFrame, config: Config) -> pd
     codes, uniques = pd.factorize(masks)
     lookup = np.empty(len(uniques), dtype=object)
     lookup[:] = [_rules_of_mask(int(m)) for m in uniques]
+    reasons = inactive_reason(sage.assign(inactive=inactive), config)
+    reason_codes, reason_labels = pd.factorize(reasons)
+    advice = rule_advice(config, numeric_ids(sage["customer_id"]))
+    combos, combo_keys = pd.factorize(codes.astype("int64") * (len(reason_labels) + 1) + reason_codes)
+    whys = [
+        _why(lookup[int(k) // (len(reason_labels) + 1)], reason_labels, int(k) % (len(reason_labels) + 1), advice)
+        for k in combo_keys
+    ]
     return pd.DataFrame(
         {
             "status_ref": status_ref(sage["status"], config).array,
@@ -282,9 +349,22 @@ def row_status(sage: pd.DataFrame, findings: pd.DataFrame, config: Config) -> pd
             "has_error": errors,
             "eligible": ~errors & ~inactive,
             "rules": lookup[codes] if len(codes) else np.empty(0, dtype=object),
+            "status_sort": status_sort(sage["status"], inactive),
+            "why": text_from_codes(np.asarray(combos), whys),
         },
         index=sage.index,
     )
+
+
+def _why(rules: tuple[str, ...], reasons: pd.Index, code: int, advice: Mapping[str, str]) -> str:
+    """The advice of a row's rules; an inactive client's says what made it inactive."""
+    parts = []
+    for rule in rules:
+        if rule == "inactive" and 0 <= code < len(reasons) and reasons[code]:
+            parts.append(f"Inactive ({reasons[code]}): {advice[rule]}")
+        else:
+            parts.append(advice[rule])
+    return " ".join(parts)
 
 
 def rule_counts(findings: pd.DataFrame) -> pd.DataFrame:

@@ -11,16 +11,18 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from smsync_core import arrow_read, validate
+from smsync_core import validate
 from smsync_core.config import Config, load_config, parse_replace_groups
-from smsync_core.connections import database_errors, redact_url, source_engine, target_engine
+from smsync_core.db import arrow as arrow_read
+from smsync_core.db.connect import database_errors, source_engine, target_engine
 from smsync_core.errors import ConfigurationError, UsageError
 from smsync_core.reconcile import Reconciliation, reconcile
-from smsync_core.sources import csv_export, sage100_contractor
+from smsync_core.redact import redact_url
+from smsync_core.sources import Source, source_for
 from smsync_core.targets import smsturbo
 
 if TYPE_CHECKING:
-    from smsync_core.apply import ApplyResult
+    from smsync_core.apply.run import ApplyResult
     from smsync_core.plan import Plan
 
 ProgressCallback = Callable[[int, int], None]
@@ -47,7 +49,14 @@ class Workbench:
     @property
     def sage_is_client_list(self) -> bool:
         """True when Sage clients come from an exported client list file instead of the database."""
-        return self.sage_url is not None and csv_export.is_client_list(self.sage_url)
+        return self.sage_url is not None and not self.source.database
+
+    @property
+    def source(self) -> Source:
+        """Where the Sage 100 clients are read from (the company database or an exported client list)."""
+        if self.sage_url is None:
+            raise UsageError("No Sage 100 connection was given; pass --sage URL or set SMSYNC_SAGE_URL.")
+        return source_for(self.sage_url)
 
     @property
     def sage_engine(self) -> Engine:
@@ -89,10 +98,9 @@ class Workbench:
         """Every client of the Sage 100 company (canonical frame, source order)."""
 
         def read() -> pd.DataFrame:
-            if self.sage_is_client_list:
-                assert self.sage_url is not None
-                return csv_export.read_clients(self.sage_url, self.config)
-            return sage100_contractor.read_clients(self.sage_engine, self.config)
+            source = self.source
+            assert self.sage_url is not None
+            return source.read_clients(self.sage_url, lambda: self.sage_engine, self.config)
 
         return self._cached("sage", read)  # type: ignore[no-any-return]
 
@@ -200,7 +208,7 @@ class Workbench:
 
     def run_context(self) -> Any:
         """Who and where, for the record of a run (passwords removed)."""
-        from smsync_core.audit import run_context
+        from smsync_core.audit.context import run_context
 
         return run_context(self)
 
@@ -208,7 +216,7 @@ class Workbench:
         self, plan: Plan, *, reports_dir: str | Path = "reports", progress: ProgressCallback | None = None
     ) -> ApplyResult:
         """Import the plan in one transaction on SMSTurbo, with its record under ``reports_dir``."""
-        from smsync_core.apply import apply_plan
+        from smsync_core.apply.run import apply_plan
 
         result = apply_plan(
             plan,
@@ -223,7 +231,7 @@ class Workbench:
 
     def undo(self, run_id: str, *, reports_dir: str | Path = "reports") -> ApplyResult:
         """Reverse a committed run where SMSTurbo still holds what it wrote."""
-        from smsync_core.undo import undo_run
+        from smsync_core.apply.undo import undo_run
 
         result = undo_run(
             run_id,
@@ -237,7 +245,7 @@ class Workbench:
 
     def suggest(self, **options: Any) -> pd.DataFrame:
         """Ranked match suggestions for customers without a partner on the other side."""
-        from smsync_core.suggest import suggest
+        from smsync_core.suggest.engine import suggest
 
         return suggest(self.sage_clients(), self.smsturbo_customers(), **options)
 

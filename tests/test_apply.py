@@ -11,8 +11,9 @@ from typing import Any
 import pytest
 
 import smsync_core
-from smsync_core.apply import ApplyResult, apply_plan, dry_run_result
-from smsync_core.audit import RunContext, verify
+from smsync_core.apply.run import ApplyResult, apply_plan, dry_run_result
+from smsync_core.audit.record import RunContext
+from smsync_core.audit.verify import verify
 from smsync_core.plan import Plan
 from smsync_core.workbench import Workbench
 from tests.support.data import client, customer, make_sage_db, make_smsturbo_db, sha256
@@ -245,8 +246,8 @@ def test_import_conflict_rerun_and_undo_on_a_server(tmp_path: Path, request: pyt
                                                     server: str) -> None:
     import sqlalchemy as sa
 
-    from smsync_core.demo import smsturbo_table
-    from smsync_core.undo import undo_run
+    from smsync_core.apply.undo import undo_run
+    from smsync_core.targets.smsturbo import smsturbo_table
 
     url = request.getfixturevalue(server)
     engine = sa.create_engine(url)
@@ -288,7 +289,7 @@ def test_import_conflict_rerun_and_undo_on_a_server(tmp_path: Path, request: pyt
 def test_an_id_the_collation_treats_as_equal_is_a_conflict(tmp_path: Path, mariadb_odbc_url: str) -> None:
     import sqlalchemy as sa
 
-    from smsync_core.demo import smsturbo_table
+    from smsync_core.targets.smsturbo import smsturbo_table
 
     engine = sa.create_engine(mariadb_odbc_url)
     metadata = sa.MetaData()
@@ -314,8 +315,8 @@ def test_batches_of_multi_row_inserts_store_every_row_once(tmp_path: Path, reque
                                                            monkeypatch: pytest.MonkeyPatch, server: str) -> None:
     import sqlalchemy as sa
 
-    from smsync_core import apply_sql
-    from smsync_core.demo import smsturbo_table
+    from smsync_core.apply import sql as apply_sql
+    from smsync_core.targets.smsturbo import smsturbo_table
 
     monkeypatch.setattr(apply_sql, "BATCH_ROWS", 7)  # 20 rows: batches of 7, 7, 6
     monkeypatch.setattr(apply_sql, "ROWS_PER_STATEMENT", 3)  # statements of 3, 3, 1 | 3, 3, 1 | 3, 3 rows

@@ -16,12 +16,12 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from smsync_core import arrow_read
 from smsync_core.config import Config, load_config
-from smsync_core.connections import sage_sqlserver_url, source_engine, target_engine
+from smsync_core.db import arrow as arrow_read
+from smsync_core.db.connect import sage_sqlserver_url, source_engine, target_engine
 from smsync_core.demo import build_demo
 from smsync_core.errors import SmsyncError
-from smsync_core.sources.sage100_contractor import read_clients
+from smsync_core.sources.sage100 import read_clients
 from smsync_core.targets.smsturbo import read_customers
 from tests.support.data import client, customer, make_sage_db, make_smsturbo_db, sha256
 from tests.support.readers import assert_same, read_twice

@@ -11,20 +11,13 @@ from urllib.parse import unquote
 
 import pytest
 
-from smsync_core.apply import target_identity
-from smsync_core.audit import (
-    HEAD,
-    PENDING,
-    PendingRecord,
-    RunContext,
-    manifest_bytes,
-    redact_url,
-    reports_lock,
-    sha256_file,
-    verify,
-)
-from smsync_core.audit_changes import Change
-from smsync_core.audit_lines import decode_changes, encode_changes
+from smsync_core.apply.run import target_identity
+from smsync_core.audit.changes import Change
+from smsync_core.audit.lines import decode_changes, encode_changes
+from smsync_core.audit.record import HEAD, PENDING, PendingRecord, RunContext, manifest_bytes, reports_lock
+from smsync_core.audit.verify import verify
+from smsync_core.files import sha256_file
+from smsync_core.redact import redact_url
 from smsync_core.workbench import Workbench
 from tests.support.data import client, customer
 from tests.test_apply import apply, manifest, open_pair

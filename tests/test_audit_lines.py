@@ -16,8 +16,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from smsync_core.audit_changes import Change, Inserts, encode_value
-from smsync_core.audit_lines import decode_changes, encode_changes, encode_run
+from smsync_core.audit.changes import Change, Inserts, encode_value
+from smsync_core.audit.lines import decode_changes, encode_changes, encode_run
 
 
 def original_encoder(changes: list[Change]) -> bytes:

@@ -18,7 +18,6 @@ from typing import Any
 
 import pytest
 
-from smsync_core import apply_sql
 from tests.servers.helpers import Ran, smsync
 from tests.support.data import client, customer, make_sage_db, make_smsturbo_db, sha256
 
@@ -245,7 +244,7 @@ def test_input_accepted_without_writing_says_why(
 def test_a_locked_target_is_reported_and_nothing_is_written(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     """Another program holds SMSTurbo's write lock for the whole run (smsync gives up after its busy wait)."""
-    monkeypatch.setattr(apply_sql, "SQLITE_BUSY_MS", 300)
+    monkeypatch.setattr("smsync_core.db.dialects.sqlite.BUSY_MS", 300)
     holder: list[sqlite3.Connection] = []
 
     def lock() -> None:

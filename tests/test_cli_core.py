@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from smsync_core.cli import main
+from smsync_core.cli.dispatch import main
 from tests.support.data import SAGE_COLUMNS, client, customer, make_sage_db, make_smsturbo_db, sha256
 
 SMSYNC = Path(sys.executable).with_name("smsync")

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from smsync_core.cli import main
+from smsync_core.cli.dispatch import main
 from tests.support.data import client, customer, make_sage_db, make_smsturbo_db, sha256
 from tests.test_apply import rows
 
@@ -128,7 +128,7 @@ def test_conflict_exits_1_and_changes_nothing(urls: tuple[str, str], tmp_path: P
         con.close()
         return True
 
-    monkeypatch.setattr("smsync_core.commands.sync.confirm", typed_meanwhile)
+    monkeypatch.setattr("smsync_core.cli.sync.confirm", typed_meanwhile)
     assert sync(urls, "--select", "1001,1002") == 1
     captured = capsys.readouterr()
     assert "changed since the plan was made" in captured.err and "1001" in captured.out
@@ -168,7 +168,7 @@ def test_undo_from_the_command_line(urls: tuple[str, str], tmp_path: Path,
 def test_long_imports_show_progress_and_skipped_rows_are_listed(urls: tuple[str, str], tmp_path: Path,
                                                                 monkeypatch: pytest.MonkeyPatch,
                                                                 capsys: pytest.CaptureFixture[str]) -> None:
-    monkeypatch.setattr("smsync_core.commands.sync.PROGRESS_FROM", 1)
+    monkeypatch.setattr("smsync_core.cli.sync.PROGRESS_FROM", 1)
     assert sync(urls, "--select", "1001,1002,ghost", "--yes") == 0
     captured = capsys.readouterr()
     assert "Importing" in captured.err and "2/2" in captured.err

@@ -17,8 +17,8 @@ from typing import Any
 
 import pytest
 
-from smsync_core.audit import verify
-from smsync_core.connections import target_engine
+from smsync_core.audit.verify import verify
+from smsync_core.db.connect import target_engine
 from tests.support.data import client, customer, make_sage_db, make_smsturbo_db
 
 WORKER = textwrap.dedent("""

@@ -15,18 +15,17 @@ from sqlalchemy.dialects import mssql
 from sqlalchemy.exc import DBAPIError, ProgrammingError
 
 from smsync_core.config import SqlServerOptions, load_config
-from smsync_core.connections import (
+from smsync_core.db.connect import (
     database_errors,
-    redact_url,
     sage_sqlserver_url,
     source_engine,
-    strip_password,
     target_engine,
     translate_error,
 )
+from smsync_core.db.reading import mapped_columns
 from smsync_core.errors import AccessDenied, ConfigurationError, ConnectionFailed, ReadOnlyViolation, SchemaMismatch
-from smsync_core.reading import mapped_columns
-from smsync_core.sources import sage100_contractor
+from smsync_core.redact import redact_url, strip_password
+from smsync_core.sources import sage100
 from tests.support.data import client, make_sage_db, make_smsturbo_db, read_table, sha256
 from tests.support.native import pyodbc  # imported on first use: it needs libodbc.so.2
 
@@ -492,7 +491,7 @@ def _mariadb_reccln(url: str) -> None:
 def test_real_mariadb_sage_reads_but_never_writes(mariadb_odbc_url: str) -> None:
     _mariadb_reccln(mariadb_odbc_url)
     engine = source_engine(mariadb_odbc_url)
-    clients = sage100_contractor.read_clients(engine, load_config({}))
+    clients = sage100.read_clients(engine, load_config({}))
     assert clients["customer_id"].tolist() == ["A1"] and clients["name"].tolist() == ["Acme"]
     with pytest.raises(ReadOnlyViolation), engine.begin() as conn:
         conn.exec_driver_sql("DELETE FROM reccln")

@@ -18,6 +18,8 @@ from sqlalchemy.schema import CreateTable
 
 from smsync_core import demo
 from smsync_core.errors import UsageError
+from smsync_core.sources.sage100 import sage_table
+from smsync_core.targets.smsturbo import smsturbo_table
 
 VALID_ID = re.compile(r"[A-Z0-9_-]{1,15}")
 PHONE = re.compile(r"\(\d{3}\) \d{3}-\d{4}")
@@ -267,7 +269,7 @@ def test_data_looks_like_us_contractor_clients(
 def test_every_value_fits_its_column(sage_rows: list[dict[str, Any]], customers: dict[str, dict[str, Any]]) -> None:
     """So that loading the demo into a server that enforces lengths cannot fail."""
     metadata = sa.MetaData()
-    for table, values in ((demo.sage_table(metadata), sage_rows), (demo.smsturbo_table(metadata),
+    for table, values in ((sage_table(metadata), sage_rows), (smsturbo_table(metadata),
                                                                   list(customers.values()))):
         for column in table.columns:
             length = getattr(column.type, "length", None)
@@ -324,9 +326,9 @@ def test_existing_files_are_kept_unless_overwrite(tmp_path: Path) -> None:
 
 
 def test_integer_client_numbers_round_trip(tmp_path: Path) -> None:
-    column = demo.sage_table(sa.MetaData(), recnum_type="int").c.recnum
+    column = sage_table(sa.MetaData(), recnum_type="int").c.recnum
     assert isinstance(column.type, sa.BigInteger)
-    assert isinstance(demo.sage_table(sa.MetaData()).c.recnum.type, sa.String)
+    assert isinstance(sage_table(sa.MetaData()).c.recnum.type, sa.String)
     paths = demo.build_demo(tmp_path, recnum_type="int")
     sage, _ = demo.demo_frames()
     expected = [int(v) for v in sage["recnum"] if v.isdigit()]
@@ -362,8 +364,8 @@ def test_write_demo_through_sqlalchemy_matches_build_demo(tmp_path: Path) -> Non
 def test_tables_compile_for_server_databases(dialect_module: Any) -> None:
     dialect: sa.Dialect = dialect_module.dialect()
     metadata = sa.MetaData()
-    sage = str(CreateTable(demo.sage_table(metadata, schema="dbo")).compile(dialect=dialect))
-    target = str(CreateTable(demo.smsturbo_table(metadata)).compile(dialect=dialect))
+    sage = str(CreateTable(sage_table(metadata, schema="dbo")).compile(dialect=dialect))
+    target = str(CreateTable(smsturbo_table(metadata)).compile(dialect=dialect))
     assert "VARCHAR(20)" in sage and "UNIQUE" not in sage and "PRIMARY KEY" not in sage
     assert "VARCHAR(15)" in target and "PRIMARY KEY" in target and "NUMERIC(12, 2)" in target
 

@@ -18,9 +18,10 @@ from typing import Any
 import pytest
 
 import smsync_core
-from smsync_core.apply import STEPS
-from smsync_core.audit import PENDING, RunContext, verify
-from smsync_core.undo import undo_run
+from smsync_core.apply.run import STEPS
+from smsync_core.apply.undo import undo_run
+from smsync_core.audit.record import PENDING, RunContext
+from smsync_core.audit.verify import verify
 from smsync_core.workbench import Workbench
 from tests.support.data import client, customer, make_sage_db, make_smsturbo_db, sha256
 from tests.test_apply import apply, manifest, open_pair, rows, runs
@@ -118,8 +119,8 @@ CHILD = textwrap.dedent("""
     import sys, time
     from pathlib import Path
     import smsync_core
-    from smsync_core.apply import apply_plan
-    from smsync_core.audit import RunContext
+    from smsync_core.apply.run import apply_plan
+    from smsync_core.audit.record import RunContext
     sage, target, reports, stop_at, nth = sys.argv[1:6]
     wb = smsync_core.connect(sage, target, {})
     plan = wb.plan("all-eligible")

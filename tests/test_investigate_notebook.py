@@ -12,8 +12,8 @@ import pytest
 
 import smsync_core
 from smsync_core.demo import DemoPaths, build_demo
-from smsync_core.suggest import suggest
-from smsync_core.suggest_report import WORKLIST_COLUMNS
+from smsync_core.suggest.engine import suggest
+from smsync_core.suggest.report import WORKLIST_COLUMNS
 
 NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "investigate_ids.ipynb"
 

@@ -16,11 +16,11 @@ import openpyxl
 import pytest
 
 import smsync_core
-from smsync_core.cli import main
+from smsync_core.cli.dispatch import main
 from smsync_core.demo import build_demo
-from smsync_core.notebook_cells import ArchivedSync
-from smsync_core.notebook_params import kernel_value, protect_parameters
-from smsync_core.notebooks import DONE, run_notebook
+from smsync_core.notebooks.cells import ArchivedSync
+from smsync_core.notebooks.params import kernel_value, protect_parameters
+from smsync_core.notebooks.runner import DONE, run_notebook
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"

@@ -12,9 +12,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from smsync_core.config import load_config
-from smsync_core.connections import source_engine, target_engine
+from smsync_core.db.connect import source_engine, target_engine
 from smsync_core.errors import ConnectionFailed, InputError, SchemaMismatch
-from smsync_core.sources import csv_export, sage100_contractor
+from smsync_core.sources import client_list, sage100
 from smsync_core.targets import smsturbo
 from tests.support.data import TEMPLATE_EXTRA, client, customer, make_sage_db, make_smsturbo_db
 
@@ -47,7 +47,7 @@ def test_csv_headers_canonical_sage_columns_or_labels(tmp_path: Path, header: st
         "1001,Acme Corp,Dallas,75201,3 - Current Customer,0\n"
         "JSMITH,Julie Smith,Austin,73301,6 - Do Not Accept Contract Again,1\n",
     )
-    sage = csv_export.read_clients(path, CONFIG)
+    sage = client_list.read_clients(path, CONFIG)
     assert list(sage.columns) == ["row", *FIELDS]
     assert sage["customer_id"].tolist() == ["1001", "JSMITH"]
     assert sage["name"].tolist() == ["Acme Corp", "Julie Smith"]
@@ -67,7 +67,7 @@ def test_csv_values_are_kept_exactly(tmp_path: Path) -> None:
         'acme01,"Quote ""inside""",001-555\n'
         '1001.0,MÜLLER GmbH,\n',
     )
-    sage = csv_export.read_clients(path, CONFIG)
+    sage = client_list.read_clients(path, CONFIG)
     assert sage["customer_id"].tolist() == ["0042", " 1001", "acme01", "1001.0"]
     assert sage["name"].tolist() == ["  Spaces kept  ", "NULL", 'Quote "inside"', "MÜLLER GmbH"]
     assert sage["phone"].tolist()[:1] == ["NA"]  # the text NA is a value, not a missing one
@@ -76,7 +76,7 @@ def test_csv_values_are_kept_exactly(tmp_path: Path) -> None:
 
 def test_csv_with_byte_order_mark(tmp_path: Path) -> None:
     path = write_csv(tmp_path / "clients.csv", "\ufeffClient Number,Client Name\nA1,Acme\n")
-    assert csv_export.read_clients(path, CONFIG)["customer_id"].tolist() == ["A1"]
+    assert client_list.read_clients(path, CONFIG)["customer_id"].tolist() == ["A1"]
 
 
 def test_excel_client_list(tmp_path: Path) -> None:
@@ -89,7 +89,7 @@ def test_excel_client_list(tmp_path: Path) -> None:
     sheet.append(["0042", "Gamma", "75201", None])
     path = tmp_path / "clients.xlsx"
     book.save(path)
-    sage = csv_export.read_clients(path, CONFIG)
+    sage = client_list.read_clients(path, CONFIG)
     assert sage["customer_id"].tolist() == ["1001", "1002", "0042"]
     assert sage["name"].tolist() == ["Acme Corp", " Beta ", "Gamma"]
     assert sage["postal_code"].tolist()[0] == "02134"
@@ -99,7 +99,7 @@ def test_excel_client_list(tmp_path: Path) -> None:
 def test_non_utf8_csv_is_an_input_error(tmp_path: Path) -> None:
     path = write_csv(tmp_path / "clients.csv", "Client Number,Client Name\nM1,MÜLLER\n", encoding="cp1252")
     with pytest.raises(InputError, match="UTF-8") as info:
-        csv_export.read_clients(path, CONFIG)
+        client_list.read_clients(path, CONFIG)
     assert info.value.exit_code == 2
 
 
@@ -115,25 +115,25 @@ def test_non_utf8_csv_is_an_input_error(tmp_path: Path) -> None:
 def test_ragged_csv_is_an_input_error(tmp_path: Path, text: str) -> None:
     path = write_csv(tmp_path / "clients.csv", text)
     with pytest.raises(InputError, match="export it again"):
-        csv_export.read_clients(path, CONFIG)
+        client_list.read_clients(path, CONFIG)
 
 
 def test_csv_without_client_number_is_an_input_error(tmp_path: Path) -> None:
     path = write_csv(tmp_path / "clients.csv", "Client Name,City\nAcme,Dallas\n")
     with pytest.raises(InputError, match="Client Number"):
-        csv_export.read_clients(path, CONFIG)
+        client_list.read_clients(path, CONFIG)
 
 
 def test_missing_client_list_is_an_input_error(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="does not exist"):
-        csv_export.read_clients(tmp_path / "missing.csv", CONFIG)
+        client_list.read_clients(tmp_path / "missing.csv", CONFIG)
 
 
 def test_a_client_list_is_recognised_by_its_suffix() -> None:
-    assert csv_export.is_client_list("exports/clients.csv")
-    assert csv_export.is_client_list("C:/Exports/Clients.XLSX")
-    assert not csv_export.is_client_list("sqlite:///company.db")
-    assert not csv_export.is_client_list("mssql+pyodbc://u@srv/Company1?driver=FreeTDS")
+    assert client_list.is_client_list("exports/clients.csv")
+    assert client_list.is_client_list("C:/Exports/Clients.XLSX")
+    assert not client_list.is_client_list("sqlite:///company.db")
+    assert not client_list.is_client_list("mssql+pyodbc://u@srv/Company1?driver=FreeTDS")
 
 
 # --- the Sage 100 table -------------------------------------------------------------------------------------------
@@ -142,7 +142,7 @@ def test_a_client_list_is_recognised_by_its_suffix() -> None:
 def test_sage_table_read_in_source_order_with_every_field(tmp_path: Path) -> None:
     url = make_sage_db(tmp_path / "s.db", [client("B2", status=6, inactive=1), client("A1", fax="555")])
     engine = source_engine(url)
-    sage = sage100_contractor.read_clients(engine, CONFIG)
+    sage = sage100.read_clients(engine, CONFIG)
     engine.dispose()
     assert list(sage.columns) == ["row", *FIELDS]
     assert sage["customer_id"].tolist() == ["B2", "A1"]
@@ -156,7 +156,7 @@ def test_sage_table_with_configured_names(tmp_path: Path) -> None:
     url = make_sage_db(tmp_path / "s.db", [client("A1", name="Acme", city="Dallas")], table="clients",
                        columns={"name": "ClientName", "city": "Town"})
     engine = source_engine(url)
-    sage = sage100_contractor.read_clients(engine, config)
+    sage = sage100.read_clients(engine, config)
     engine.dispose()
     assert sage[["name", "city"]].values.tolist() == [["Acme", "Dallas"]]
 
@@ -164,7 +164,7 @@ def test_sage_table_with_configured_names(tmp_path: Path) -> None:
 def test_optional_sage_columns_may_be_absent(tmp_path: Path) -> None:
     url = make_sage_db(tmp_path / "s.db", [client("A1")], with_inactv=False, drop=["short_name"])
     engine = source_engine(url)
-    sage = sage100_contractor.read_clients(engine, CONFIG)
+    sage = sage100.read_clients(engine, CONFIG)
     engine.dispose()
     assert sage["inactive"].tolist() == [False] and sage["short_name"].isna().all()
 
@@ -173,7 +173,7 @@ def test_a_mapped_column_missing_in_the_sage_table_is_a_schema_mismatch(tmp_path
     url = make_sage_db(tmp_path / "s.db", [client("A1")], drop=["city"])
     engine = source_engine(url)
     with pytest.raises(SchemaMismatch, match="ctynme") as info:
-        sage100_contractor.read_clients(engine, CONFIG)
+        sage100.read_clients(engine, CONFIG)
     engine.dispose()
     assert "city" in str(info.value) and info.value.exit_code == 2
 
@@ -182,7 +182,7 @@ def test_a_missing_sage_table_is_a_schema_mismatch(tmp_path: Path) -> None:
     url = make_sage_db(tmp_path / "s.db", [client("A1")], table="clients_old")
     engine = source_engine(url)
     with pytest.raises(SchemaMismatch, match="reccln"):
-        sage100_contractor.read_clients(engine, CONFIG)
+        sage100.read_clients(engine, CONFIG)
     engine.dispose()
 
 
@@ -194,7 +194,7 @@ def test_a_missing_sage_database_file_is_connection_failed(tmp_path: Path) -> No
 
 def test_an_empty_sage_table_reads_as_an_empty_frame(tmp_path: Path) -> None:
     engine = source_engine(make_sage_db(tmp_path / "s.db", []))
-    sage = sage100_contractor.read_clients(engine, CONFIG)
+    sage = sage100.read_clients(engine, CONFIG)
     engine.dispose()
     assert sage.empty and list(sage.columns) == ["row", *FIELDS]
 
@@ -261,7 +261,7 @@ def test_text_values_survive_the_sage_table_exactly(tmp_path: Path, values: list
     path = tmp_path / f"s{next(_DB_NUMBER)}.db"
     url = make_sage_db(path, [client(cid, name=name) for cid, name in values])
     engine = source_engine(url)
-    sage = sage100_contractor.read_clients(engine, CONFIG)
+    sage = sage100.read_clients(engine, CONFIG)
     engine.dispose()
     path.unlink()
     got = [(None if c is pd.NA else c, None if n is pd.NA else n) for c, n in zip(sage["customer_id"], sage["name"],
@@ -273,6 +273,6 @@ def test_mixed_client_number_column_reads_as_text(tmp_path: Path) -> None:
     # SQLite keeps text that is not a number as text even in an INTEGER column: both must read back as written
     url = make_sage_db(tmp_path / "s.db", [client(1001), client("ACME"), client(None), client(7)], recnum_type="int")
     engine = source_engine(url)
-    sage = sage100_contractor.read_clients(engine, CONFIG)
+    sage = sage100.read_clients(engine, CONFIG)
     engine.dispose()
     assert [None if v is pd.NA else v for v in sage["customer_id"]] == ["1001", "ACME", None, "7"]

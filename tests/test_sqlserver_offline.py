@@ -16,19 +16,19 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.schema import CreateTable
 
-from smsync_core import apply_sql
-from smsync_core.audit_changes import Change
-from smsync_core.audit_table import insert_run, runs_table
+from smsync_core.apply import sql as apply_sql
+from smsync_core.audit.changes import Change
+from smsync_core.audit.ledger import insert_run, runs_table
 from smsync_core.config import SqlServerOptions, load_config
-from smsync_core.connections import (
+from smsync_core.db.connect import (
     redact_url,
     sage_sqlserver_url,
     source_engine,
     target_engine,
     translate_error,
 )
-from smsync_core.demo import smsturbo_table
 from smsync_core.errors import AccessDenied, ConflictError, ConnectionFailed, SchemaMismatch
+from smsync_core.targets.smsturbo import smsturbo_table
 from tests.support.data import client, customer, make_sage_db, make_smsturbo_db
 from tests.support.native import pyodbc  # imported on first use: it needs libodbc.so.2
 

@@ -15,8 +15,8 @@ import pandas as pd
 import pytest
 
 from smsync_core.schema import COMPARED_FIELDS, FIELDS
-from smsync_core.suggest import DEFAULT_THRESHOLD, suggest
-from smsync_core.suggest_normalise import MAX_BLOCK, candidate_pairs, prepare
+from smsync_core.suggest.engine import DEFAULT_THRESHOLD, suggest
+from smsync_core.suggest.normalise import MAX_BLOCK, candidate_pairs, prepare
 
 LABELLED = Path(__file__).parent / "data" / "suggest_labelled.csv"
 SMSTURBO_FIELDS = ("customer_id", *COMPARED_FIELDS)
@@ -210,7 +210,7 @@ def test_json_shape_and_worklist(result: pd.DataFrame, frames: tuple[pd.DataFram
     import json
 
     from smsync_core.errors import UsageError
-    from smsync_core.suggest_report import ENTER, RENAME, WORKLIST_COLUMNS, choose_pair, side_by_side, to_dict, worklist
+    from smsync_core.suggest.report import ENTER, RENAME, WORKLIST_COLUMNS, choose_pair, side_by_side, to_dict, worklist
 
     sage, smsturbo = frames
     shaped = json.loads(json.dumps(to_dict(result)))

@@ -8,10 +8,11 @@ from typing import Any
 
 import pytest
 
-from smsync_core.apply import ApplyResult
-from smsync_core.audit import RunContext, verify
+from smsync_core.apply.run import ApplyResult
+from smsync_core.apply.undo import undo_run
+from smsync_core.audit.record import RunContext
+from smsync_core.audit.verify import verify
 from smsync_core.errors import UsageError
-from smsync_core.undo import undo_run
 from smsync_core.workbench import Workbench
 from tests.support.data import client, customer
 from tests.test_apply import TRICKY, apply, manifest, open_pair, rows, runs

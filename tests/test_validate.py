@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 
 from smsync_core.config import Config, load_config
-from smsync_core.connections import source_engine, target_engine
-from smsync_core.sources import sage100_contractor
+from smsync_core.db.connect import source_engine, target_engine
+from smsync_core.sources import sage100
 from smsync_core.targets import smsturbo
 from smsync_core.validate import check, row_status
 from tests.support.data import client, make_sage_db, make_smsturbo_db
@@ -43,7 +43,7 @@ def read_sage(tmp_path: Path) -> Reader:
         url = make_sage_db(tmp_path / f"sage{next(counter)}.db", rows, **db)
         engine = source_engine(url)
         try:
-            return sage100_contractor.read_clients(engine, config or load_config({}))
+            return sage100.read_clients(engine, config or load_config({}))
         finally:
             engine.dispose()
 

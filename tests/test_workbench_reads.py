@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 
 import smsync_core
-from smsync_core import arrow_read
 from smsync_core.config import Config
+from smsync_core.db import arrow as arrow_read
 from smsync_core.errors import SchemaMismatch
-from smsync_core.sources import sage100_contractor
+from smsync_core.sources import sage100
 from smsync_core.targets import smsturbo
 from tests.support.data import client, customer, make_sage_db, make_smsturbo_db
 
@@ -26,7 +26,7 @@ def _pair(tmp_path: Path) -> tuple[str, str]:
 
 def _threads_of_reads(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     seen: dict[str, str] = {}
-    read_clients, read_customers = sage100_contractor.read_clients, smsturbo.read_customers
+    read_clients, read_customers = sage100.read_clients, smsturbo.read_customers
 
     def clients(*args: Any) -> Any:
         seen["sage"] = threading.current_thread().name
@@ -36,7 +36,7 @@ def _threads_of_reads(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
         seen["smsturbo"] = threading.current_thread().name
         return read_customers(*args)
 
-    monkeypatch.setattr(sage100_contractor, "read_clients", clients)
+    monkeypatch.setattr(sage100, "read_clients", clients)
     monkeypatch.setattr(smsturbo, "read_customers", customers)
     return seen
 

@@ -129,7 +129,7 @@ def app_server(demo_template: Path, tmp_path: Path) -> Iterator[Server]:
     reports, state = workdir / "reports", workdir / "state"
     port = free_port()
     log = workdir / "server.log"
-    command = [sys.executable, "-m", "smsync_core.cli", "app", "--no-browser", "--port", str(port),
+    command = [sys.executable, "-m", "smsync_core.cli.dispatch", "app", "--no-browser", "--port", str(port),
                "--sage", sage, "--smsturbo", target, "--reports", str(reports), "--state-dir", str(state)]
     with log.open("w") as err:
         process = subprocess.Popen(command, cwd=workdir, env=_server_env(workdir), stdout=subprocess.PIPE,

@@ -112,7 +112,7 @@ def test_first_time_migration_to_import_completed(app_server: Server, page_1280:
     notebooks = [m for m in manifests if m["kind"] == "notebook"]
     assert len(syncs) == 1 and syncs[0]["outcome"] == "committed" and set(syncs[0]["selection"]) == expected
     assert len(notebooks) == 1 and notebooks[0]["imports"] == [syncs[0]["run_id"]]  # the archived notebook run
-    verify = subprocess.run([sys.executable, "-m", "smsync_core.cli", "verify", str(app_server.reports)],
+    verify = subprocess.run([sys.executable, "-m", "smsync_core.cli.dispatch", "verify", str(app_server.reports)],
                             capture_output=True, text=True, timeout=120, cwd=app_server.workdir)
     assert verify.returncode == 0, verify.stdout + verify.stderr
 

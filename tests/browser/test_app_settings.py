@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from smsync_core import cli
-from smsync_core.app import AppSettings, app_url, kernel_environment, serve, voila_argv
-from smsync_core.commands.app import databases
+from smsync_core.app.selections import ENV_STATE_DIR, SelectionStore, default_state_dir, selection_key
+from smsync_core.app.server import AppSettings, app_url, kernel_environment, serve, voila_argv
+from smsync_core.cli import dispatch as cli
+from smsync_core.cli.app import databases
 from smsync_core.errors import ConnectionFailed, UsageError
-from smsync_core.selections import ENV_STATE_DIR, SelectionStore, default_state_dir, selection_key
 
 SECRET = "Canary-pw-7731"
 SAGE = f"mssql+pyodbc://reader:{SECRET}@ACCT\\SAGE100CON/Contoso?driver=ODBC+Driver+18+for+SQL+Server"

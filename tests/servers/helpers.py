@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from smsync_core.cli import main
+from smsync_core.cli.dispatch import main
 
 #: Keys of the sync JSON that differ on every run by construction (new ids, paths).
 RUN_KEYS = ("run_id", "record_dir")

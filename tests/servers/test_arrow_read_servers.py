@@ -21,12 +21,12 @@ from psycopg import sql
 from sqlalchemy.dialects import mysql
 from sqlalchemy.engine import make_url
 
-from smsync_core import arrow_read
 from smsync_core.config import Config, load_config
-from smsync_core.connections import source_engine, target_engine
-from smsync_core.demo import sage_table, write_demo
+from smsync_core.db import arrow as arrow_read
+from smsync_core.db.connect import source_engine, target_engine
+from smsync_core.demo import write_demo
 from smsync_core.errors import AccessDenied, SmsyncError
-from smsync_core.sources.sage100_contractor import read_clients
+from smsync_core.sources.sage100 import read_clients, sage_table
 from smsync_core.targets.smsturbo import read_customers
 from tests.support.readers import assert_same, read_twice
 

@@ -19,7 +19,8 @@ import pytest
 import sqlalchemy as sa
 
 import smsync_core
-from smsync_core.demo import sage_table, smsturbo_table
+from smsync_core.sources.sage100 import sage_table
+from smsync_core.targets.smsturbo import smsturbo_table
 from tests.servers.helpers import count_rows, smsync, table_rows
 
 pytestmark = pytest.mark.server

@@ -33,11 +33,12 @@ import pytest
 import sqlalchemy as sa
 
 import smsync_core
-from smsync_core import apply_sql
-from smsync_core.apply import apply_plan
-from smsync_core.audit import MANIFEST
-from smsync_core.audit_table import runs_table
-from smsync_core.demo import sage_table, smsturbo_table
+from smsync_core.apply import sql as apply_sql
+from smsync_core.apply.run import apply_plan
+from smsync_core.audit.ledger import runs_table
+from smsync_core.audit.record import MANIFEST
+from smsync_core.sources.sage100 import sage_table
+from smsync_core.targets.smsturbo import smsturbo_table
 from tests.servers.helpers import (
     kill_sessions,
     mariadb_login,
@@ -53,7 +54,7 @@ TRIALS = 20
 CLIENTS = 400
 BATCH = 50
 APP = "smsync_fault"  # PostgreSQL application_name of a trial's target connections (what is killed)
-#: The steps of an import as the hook sees them, in order (see smsync_core.apply).
+#: The steps of an import as the hook sees them, in order (see smsync_core.apply.run).
 EVENTS = ("record", "begin", "check", "audit-table", *["insert"] * (CLIENTS // BATCH), "changes", "audit-row",
           "commit", "finalize")
 #: Where a connection kill may be placed: (step, nth occurrence).

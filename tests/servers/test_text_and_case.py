@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from smsync_core.demo import sage_table, smsturbo_table
+from smsync_core.sources.sage100 import sage_table
+from smsync_core.targets.smsturbo import smsturbo_table
 from tests.servers.helpers import count_rows, smsync, table_rows
 from tests.support.data import make_sage_db
 

@@ -7,7 +7,7 @@ from collections.abc import Callable
 import pandas as pd
 import pytest
 
-from smsync_core import arrow_read
+from smsync_core.db import arrow as arrow_read
 
 
 def read_twice(read: Callable[[], pd.DataFrame],

@@ -75,7 +75,7 @@ class GuidedFlow(w.VBox):  # type: ignore[misc]
     reports_dir
         Where the import's record is written (default ``./reports``).
     selection_store
-        Optional ``smsync_core.selections.SelectionStore``: the panes' checked IDs survive a page reload.
+        Optional ``smsync_core.app.selections.SelectionStore``: the panes' checked IDs survive a page reload.
     apply
         What Yes on the confirm step runs with the plan (default ``workbench.apply``). The reconcile notebook
         passes a function that runs the notebook headless, so an interactive import is archived like any other.

@@ -31,7 +31,7 @@ class PaneSource(Protocol):
 
 
 class SelectionSlot(Protocol):
-    """Where the checked IDs survive a page reload (``smsync_core.selections.SelectionSlot``)."""
+    """Where the checked IDs survive a page reload (``smsync_core.app.selections.SelectionSlot``)."""
 
     def load(self) -> frozenset[str] | None: ...
 

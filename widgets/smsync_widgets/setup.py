@@ -17,8 +17,9 @@ from sqlalchemy.engine import make_url
 
 from smsync_core import schema
 from smsync_core.config import Config, load_config, save_config
-from smsync_core.connections import parse_url, sage_sqlserver_url, strip_password
+from smsync_core.db.connect import is_sqlserver, parse_url, sage_sqlserver_url
 from smsync_core.errors import ConfigurationError
+from smsync_core.redact import strip_password
 from smsync_widgets import text
 from smsync_widgets.grid import sentence
 
@@ -39,7 +40,7 @@ class ConnectionFields(w.VBox):  # type: ignore[misc]
                 parsed = make_url(url)
             except Exception:  # an unparsable saved URL is shown as typed
                 parsed = None
-        sqlserver = parsed is not None and parsed.drivername.startswith("mssql")
+        sqlserver = parsed is not None and is_sqlserver(parsed)
         self.kind = w.ToggleButtons(options=["URL", "SQL Server"], value="SQL Server" if sqlserver else "URL")
         self.url = w.Text(
             value=strip_password(url) if url else "", description="URL", placeholder="sqlite:///company.db"

@@ -1,1 +1,0 @@
-"""One module per ``smsync`` subcommand, each with ``add_parser(subparsers)`` and ``run(args) -> int``."""

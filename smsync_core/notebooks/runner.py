@@ -1,0 +1,327 @@
+"""Parameterised notebooks run by papermill, each leaving an auditable record under ``reports/<run-id>/``.
+
+A run is executed in ``reports/.running/<run-id>/`` (the kernel finds that directory in ``SMSYNC_RECORD_DIR``
+and writes its extra files there, e.g. the housekeeping worklist). When the kernel is done, whatever the outcome,
+the run is sealed as one record of the chain kept by :mod:`smsync_core.audit.record`: the executed notebook (secrets
+scrubbed, no widget state), its HTML rendering without code (what an auditor reads), the files the notebook wrote,
+and ``manifest.json`` with their hashes, the parameters, versions, user, times and outcome. An import made by the
+notebook is its own ``sync`` record, written by ``wb.apply``; the notebook's record names it under ``imports``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import html
+import json
+import os
+import shutil
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from importlib import metadata, resources
+from pathlib import Path
+from typing import Any
+
+from smsync_core.audit.record import OUTCOMES, PendingRecord, RunContext, reports_lock
+from smsync_core.clock import new_run_id, utc_now
+from smsync_core.config import load_config
+from smsync_core.errors import SmsyncError
+from smsync_core.notebooks.params import check_parameters, declared_parameters, protect_parameters
+
+#: The Jupyter kernel papermill runs notebooks with: this interpreter, registered under ``sys.prefix``.
+KERNEL_NAME = "smsync"
+#: Where runs execute before they are sealed into a record (inside the reports directory).
+RUNNING = ".running"
+#: Environment variables the kernel of a run receives.
+ENV_RECORD_DIR = "SMSYNC_RECORD_DIR"
+ENV_REPORTS_DIR = "SMSYNC_REPORTS_DIR"
+#: What the notebook writes for the runner when it imported (the ``sync`` JSON shape).
+IMPORT_FILE = "import.json"
+#: Outcome of a notebook that ran to its end ("committed" until the record format knows "completed").
+DONE = "completed" if "completed" in OUTCOMES else "committed"
+
+_WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+_VERSIONED = ("papermill", "nbclient", "nbconvert", "nbformat", "ipykernel", "pandas", "sqlalchemy", "matplotlib")
+
+
+@dataclass(frozen=True)
+class NotebookRun:
+    """The result of :func:`run_notebook`: where its record is and what the notebook did."""
+
+    run_id: str
+    notebook: str
+    outcome: str  # DONE or "failed"
+    record_dir: Path
+    parameters: Mapping[str, Any]
+    error: str | None = None
+    imported: Mapping[str, Any] | None = None  # the import's sync JSON, when the notebook imported
+    files: tuple[str, ...] = field(default=())
+
+    @property
+    def ok(self) -> bool:
+        """True when the notebook ran to its end."""
+        return self.outcome != "failed"
+
+    @property
+    def inserted(self) -> tuple[str, ...]:
+        """Customer IDs the notebook's import inserted."""
+        return tuple((self.imported or {}).get("inserted") or ())
+
+    @property
+    def updated(self) -> tuple[str, ...]:
+        """Customer IDs the notebook's import updated."""
+        return tuple((self.imported or {}).get("updated") or ())
+
+    @property
+    def import_run_id(self) -> str | None:
+        """The run id of the import's own (``sync``) record, if the notebook imported."""
+        value = (self.imported or {}).get("run_id")
+        return None if value is None else str(value)
+
+    def message(self) -> str:
+        """One sentence for people."""
+        if not self.ok:
+            return f"{self.notebook} failed: {str(self.error).rstrip('. ')}; its record is in {self.record_dir}."
+        if self.imported is not None and self.imported.get("outcome") == "committed":
+            return (f"Import completed: {len(self.inserted)} inserted, {len(self.updated)} updated; "
+                    f"the record of run {self.run_id} is in {self.record_dir}.")
+        return f"{self.notebook} ran; its record is in {self.record_dir}."
+
+
+# --- the kernel ------------------------------------------------------------------------------------------
+
+
+def ensure_kernel() -> str:
+    """The name of a kernel that runs this interpreter, registering it under ``sys.prefix`` when needed."""
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+    try:
+        spec = KernelSpecManager().get_kernel_spec(KERNEL_NAME)
+        if spec.argv and spec.argv[0] == sys.executable:
+            return KERNEL_NAME
+    except NoSuchKernel:
+        pass
+    from ipykernel.kernelspec import install
+
+    install(kernel_name=KERNEL_NAME, display_name="Python (smsync)", prefix=sys.prefix)
+    return KERNEL_NAME
+
+
+def kernel_manager_class(environment: Mapping[str, str]) -> type[Any]:
+    """A kernel manager that starts the kernel with ``environment`` added to this process's variables.
+
+    The secrets of a run reach the kernel this way only (never this process's environment, never a file), over
+    local IPC sockets rather than TCP where the platform has them.
+    """
+    from jupyter_client.manager import AsyncKernelManager
+    from traitlets import CaselessStrEnum
+
+    extra = dict(environment)
+
+    class RunKernelManager(AsyncKernelManager):
+        transport = CaselessStrEnum(["tcp", "ipc"], default_value="tcp" if sys.platform == "win32" else "ipc")
+
+        async def start_kernel(self, **kw: Any) -> None:  # type: ignore[override]  # async like its base
+            kw["env"] = {**(kw.get("env") or os.environ), **extra}
+            await super().start_kernel(**kw)
+
+    return RunKernelManager
+
+
+# --- running ---------------------------------------------------------------------------------------------
+
+
+def run_notebook(
+    notebook: str | Path,
+    parameters: Mapping[str, Any] | None = None,
+    *,
+    reports_dir: str | Path = "reports",
+    kernel_name: str | None = None,
+    timeout: int | None = None,
+) -> NotebookRun:
+    """Execute ``notebook`` with papermill and seal its record; a failing notebook is recorded, not raised.
+
+    Raises :class:`~smsync_core.errors.UsageError` (before anything runs) for an unknown or badly typed parameter
+    or a notebook without a ``parameters`` cell.
+    """
+    import papermill
+
+    path = Path(notebook)
+    declared = declared_parameters(path)
+    values = check_parameters(path, declared, parameters or {})
+    if "interactive" in declared and "interactive" not in values:
+        values["interactive"] = False  # papermill runs headless
+    protected = protect_parameters(values)
+    reports = Path(reports_dir).resolve()
+    run_id = new_run_id()
+    stage = reports / RUNNING / run_id
+    stage.mkdir(parents=True)
+    executed = stage / f"{path.stem}.ipynb"
+    kernel = kernel_name or ensure_kernel()
+    started, error = utc_now(), None
+    env = {**protected.environment, ENV_RECORD_DIR: str(stage), ENV_REPORTS_DIR: str(reports)}
+    try:
+        papermill.execute_notebook(
+            str(path), str(executed), parameters=protected.recorded, kernel_name=kernel,
+            progress_bar=False, log_output=False, store_widget_state=False, execution_timeout=timeout,
+            kernel_manager_class=kernel_manager_class(env),
+        )
+    except papermill.PapermillExecutionError as exc:
+        error = f"cell {exc.exec_count} raised {exc.ename}: {exc.evalue}"
+    except Exception as exc:  # kernel died, timeout, unreadable output: still recorded
+        error = f"{type(exc).__name__}: {exc}"
+    finished = utc_now()
+    return seal(
+        path, stage, reports, run_id=run_id, recorded=protected.recorded, secrets=protected.secrets,
+        context=_context(values, protected.secrets), started=started, finished=finished, error=error,
+        kernel=kernel, defaults={name: p.default for name, p in declared.items()},
+    )
+
+
+def _context(values: Mapping[str, Any], secrets: frozenset[str]) -> RunContext:
+    target = values.get("smsturbo_url") or ""
+    source = values.get("sage_url") or None
+    try:
+        config: Any = load_config(None)
+    except SmsyncError:
+        config = None
+    context = RunContext.create(str(target), None if source is None else str(source), config)
+    return RunContext(**{**context.__dict__, "secrets": context.secrets | secrets})
+
+
+def versions(kernel_python: str | None = None) -> dict[str, str]:
+    """Versions of the interpreter and the packages that shape a record."""
+    found = {"python": sys.version.split()[0]}
+    if kernel_python:
+        found["kernel_python"] = kernel_python
+    for name in _VERSIONED:
+        with contextlib.suppress(metadata.PackageNotFoundError):
+            found[name] = metadata.version(name)
+    return found
+
+
+# --- sealing the record --------------------------------------------------------------------------------
+
+
+def scrub(value: Any, secrets: frozenset[str]) -> Any:
+    """A copy of a JSON value with every secret replaced by ``***``."""
+    if isinstance(value, str):
+        for word in secrets:
+            value = value.replace(word, "***")
+        return value
+    if isinstance(value, list):
+        return [scrub(v, secrets) for v in value]
+    if isinstance(value, dict):
+        return {k: scrub(v, secrets) for k, v in value.items()}
+    return value
+
+
+def archived_notebook(executed: Path, source: Path, secrets: frozenset[str]) -> dict[str, Any]:
+    """The executed notebook as archived: secrets scrubbed, no widget state or widget views.
+
+    When the kernel never produced an output notebook the source notebook stands in, so the record still shows
+    what was to be run.
+    """
+    data: dict[str, Any] = json.loads((executed if executed.is_file() else source).read_text("utf-8"))
+    data.setdefault("metadata", {}).pop("widgets", None)
+    for cell in data.get("cells", []):
+        for output in cell.get("outputs", []):
+            bundle = output.get("data")
+            if isinstance(bundle, dict):
+                bundle.pop(_WIDGET_VIEW, None)
+    scrubbed: dict[str, Any] = scrub(data, secrets)
+    return scrubbed
+
+
+def render_html(notebook: Mapping[str, Any], header: Mapping[str, Any]) -> str:
+    """The auditor's view: outputs and text without code, under a header naming the run."""
+    import jinja2
+    import nbformat
+    from markupsafe import Markup
+    from nbconvert import HTMLExporter
+
+    node = nbformat.reads(json.dumps(notebook), as_version=4)  # type: ignore[no-untyped-call]
+    exporter = HTMLExporter(  # type: ignore[no-untyped-call]
+        template_name="basic", exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True,
+        exclude_anchor_links=True,
+    )
+    body, _resources = exporter.from_notebook_node(node)
+    env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
+    template = env.from_string(template_text("record.html.j2"))
+    return template.render(css=template_text("record.css"), body=Markup(body), **header)
+
+
+def seal(source: Path, stage: Path, reports: Path, *, run_id: str, recorded: Mapping[str, Any],
+         secrets: frozenset[str], context: RunContext, started: str, finished: str, error: str | None,
+         kernel: str, defaults: Mapping[str, str]) -> NotebookRun:
+    """Turn a finished execution directory into the next record of the chain and remove the directory."""
+    executed = stage / f"{source.stem}.ipynb"
+    notebook = archived_notebook(executed, source, secrets)
+    imported = read_import(stage)
+    if imported is not None:
+        imported = scrub(imported, secrets)
+    error = None if error is None else scrub(error, secrets)
+    outcome = DONE if error is None else "failed"
+    kernel_python = notebook.get("metadata", {}).get("language_info", {}).get("version")
+    defaults = scrub(dict(defaults), secrets)
+    shown = {name: (recorded[name], False) if name in recorded else (text, True) for name, text in defaults.items()}
+    header = {"run_id": run_id, "notebook": source.name, "parameters": shown, "outcome": outcome,
+              "error": error, "started_at": started, "finished_at": finished, "imported": imported,
+              "os_user": context.os_user, "host": context.host}
+    try:
+        page = render_html(notebook, header)
+    except Exception as exc:  # the record is still written, and says why its HTML is missing
+        error = scrub(f"{error + '; ' if error else ''}the HTML rendering failed ({type(exc).__name__}: {exc})",
+                      secrets)
+        outcome = "failed"
+        page = f"<!DOCTYPE html><title>{run_id}</title><p>Run {run_id} of {html.escape(source.name)}: " \
+               f"{html.escape(error)}</p>"
+    files: dict[str, bytes] = {
+        executed.name: (json.dumps(notebook, indent=1, ensure_ascii=False) + "\n").encode("utf-8"),
+        f"{source.stem}.html": scrub(page, secrets).encode("utf-8"),
+    }
+    for extra in sorted(p for p in stage.iterdir() if p.is_file() and p.name not in files):
+        if extra.name.startswith("."):
+            continue
+        data = extra.read_bytes()
+        files[extra.name] = scrub(data.decode("utf-8"), secrets).encode("utf-8") if extra.suffix in (
+            ".json", ".jsonl", ".csv", ".txt", ".html", ".md") else data
+    details = {
+        "started_at": started,
+        "notebook": source.name,
+        "notebook_sha256": hashlib.sha256(source.read_bytes()).hexdigest(),
+        "parameters": dict(recorded),
+        "parameter_defaults": defaults,
+        "kernel": kernel,
+        "versions": versions(kernel_python),
+        "imports": [imported["run_id"]] if imported and imported.get("outcome") == "committed" else [],
+    }
+    with reports_lock(reports):
+        record = PendingRecord.begin(reports, run_id=run_id, kind="notebook", context=context, details=details)
+        for name, data in files.items():
+            record.write_file(name, data)
+        final = record.finalize(outcome, error=error, finished_at=finished)
+    cleanup(stage)
+    return NotebookRun(run_id, source.name, outcome, final, dict(recorded), error, imported, tuple(files))
+
+
+def read_import(stage: Path) -> dict[str, Any] | None:
+    """The import summary the notebook wrote into its record directory, if any."""
+    path = stage / IMPORT_FILE
+    if not path.is_file():
+        return None
+    data: dict[str, Any] = json.loads(path.read_text("utf-8"))
+    return data
+
+
+def template_text(name: str) -> str:
+    """A packaged template (``smsync_core/templates``)."""
+    return resources.files("smsync_core.templates").joinpath(name).read_text("utf-8")
+
+
+def cleanup(stage: Path) -> None:
+    """Remove a run's execution directory once its record is sealed."""
+    shutil.rmtree(stage, ignore_errors=True)
+    with contextlib.suppress(OSError):
+        stage.parent.rmdir()

@@ -1,0 +1,144 @@
+"""A client list exported from Sage 100 Contractor (CSV or Excel), for accountants who export instead of connect.
+
+Headers may be the canonical field names, the Sage column names of the mapping, or the labels of Sage's client
+list (``Client Number``, ``Client Name``, ``Zip``...). Values are kept exactly as in the file.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+from sqlalchemy.engine import Engine
+
+from smsync_core import schema
+from smsync_core.config import Config
+from smsync_core.errors import InputError
+from smsync_core.frames import TEXT
+from smsync_core.sources.canonical import canonical_clients
+
+SUFFIXES = (".csv", ".txt", ".xlsx", ".xlsm", ".xls")
+
+LABELS: dict[str, str] = {
+    "clientnumber": "customer_id",
+    "client": "customer_id",
+    "clientno": "customer_id",
+    "clientid": "customer_id",
+    "customerid": "customer_id",
+    "clientname": "name",
+    "shortname": "short_name",
+    "address": "address1",
+    "addressline1": "address1",
+    "addressline2": "address2",
+    "zip": "postal_code",
+    "zipcode": "postal_code",
+    "postalcode": "postal_code",
+    "phonenumber": "phone",
+    "faxnumber": "fax",
+    "cellphone": "mobile",
+    "cell": "mobile",
+    "mobilephone": "mobile",
+    "emailaddress": "email",
+    "contactname": "contact",
+    "clientstatus": "status",
+    "status": "status",
+    "clintstatusref": "status",
+    "clientstatusref": "status",
+}
+
+
+def is_client_list(location: str) -> bool:
+    """True when a ``--sage`` value names an exported client list rather than a database URL."""
+    text = location.removeprefix("file://")
+    return "://" not in text and text.lower().endswith(SUFFIXES)
+
+
+def _key(header: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", header.lower())
+
+
+def _header_map(headers: list[str], config: Config) -> dict[str, str]:
+    lookup = {_key(f): f for f in schema.FIELDS}
+    lookup.update({_key(column): f for f, column in config.sage.columns.items()})
+    lookup.update(LABELS)
+    found: dict[str, str] = {}
+    for header in headers:
+        field_name = lookup.get(_key(header))
+        if field_name and field_name not in found.values():
+            found[header] = field_name
+    return found
+
+
+def _check_fields(location: Path) -> None:
+    """Every record has as many fields as the header (pandas would silently pad short rows, or take an extra
+    field as an index column)."""
+    with location.open(encoding="utf-8-sig", newline="") as handle:
+        records = csv.reader(handle)
+        header = next(records, [])
+        for record in records:
+            if record and len(record) != len(header):
+                raise InputError(
+                    f"The client list {location} has a row with {len(record)} fields where its header has "
+                    f"{len(header)} (line {records.line_num}); export it again."
+                )
+
+
+def read_clients(path: str | Path, config: Config) -> pd.DataFrame:
+    """The exported client list as the canonical Sage frame."""
+    location = Path(str(path).removeprefix("file://"))
+    if not location.is_file():
+        raise InputError(f"The client list {location} does not exist; export it from Sage 100 or fix the path.")
+    try:
+        if location.suffix.lower() in (".csv", ".txt"):
+            _check_fields(location)
+            raw = pd.read_csv(
+                location,
+                dtype=str,
+                keep_default_na=False,
+                na_values=[""],
+                encoding="utf-8-sig",
+                on_bad_lines="error",
+            )
+        else:
+            raw = pd.read_excel(location, dtype=str, keep_default_na=False, na_values=[""])
+    except UnicodeDecodeError:
+        raise InputError(f"The client list {location} is not UTF-8 text; export it again as 'CSV UTF-8'.") from None
+    except (pd.errors.ParserError, csv.Error) as exc:
+        raise InputError(
+            f"The client list {location} has rows with more fields than its header ({exc}); export it again."
+        ) from None
+    except (ValueError, OSError) as exc:
+        raise InputError(f"The client list {location} cannot be read ({exc}); export it again.") from None
+    headers = _header_map([str(h) for h in raw.columns], config)
+    if "customer_id" not in headers.values():
+        raise InputError(
+            f"The client list {location} has no Client Number column; include it when exporting from Sage 100."
+        )
+    frame = raw[list(headers)].rename(columns=headers)
+    for name in frame.columns:
+        frame[name] = frame[name].astype(TEXT)
+    if "status" in frame:
+        frame["status"] = pd.to_numeric(frame["status"].str.extract(r"^\s*(\d+)")[0], errors="coerce").astype("Int64")
+    if "inactive" in frame:
+        flags = frame["inactive"].fillna("").str.strip().str.lower()
+        frame["inactive"] = flags.isin(["1", "y", "yes", "true", "x", "inactive"]).astype(bool)
+    return canonical_clients(frame)
+
+
+class ClientListFile:
+    """A client list Sage 100 Contractor exported (CSV or Excel), standing in for the database."""
+
+    title = "the exported client list"
+    database = False
+
+    def handles(self, location: str) -> bool:
+        return is_client_list(location)
+
+    def read_clients(self, location: str, engine: Callable[[], Engine], config: Config) -> pd.DataFrame:
+        return read_clients(location, config)
+
+
+SOURCE = ClientListFile()

@@ -1,0 +1,301 @@
+"""Ranked match suggestions: which unpartnered record on the other side is probably the same client, and why.
+
+The import matches Client Number and Customer ID exactly and never renames an ID; these suggestions only
+help an analyst find customers that were typed into SMSTurbo by hand under another ID ("ACMEPAVING",
+"SMITH-01", "0001005"), so that someone can fix the ID by hand.
+
+How the score is made
+---------------------
+Only unpartnered records take part: SMSTurbo IDs not in Sage and Sage IDs not in SMSTurbo (exact match);
+Sage rows without a Client Number are left out (they cannot be named in a suggestion).
+Candidate pairs come from blocking (shared postal code, phone digits, e-mail, normalised ID, rare name word,
+first four letters of the name or ID; see :mod:`smsync_core.suggest.normalise`); every pair is then scored
+on whole arrays with RapidFuzz.
+
+Each signal adds evidence in log-odds (natural log of how much likelier the observation is for the same
+client than for two different clients that happen to share a blocking key), starting from a prior of
+``PRIOR`` = -4 (odds of about 1 : 55, since most blocked pairs are different clients). The sum ``t`` becomes the score
+``100 / (1 + exp(-t))``, so a score reads as "percent likely to be the same client":
+
+===============================================  =================================================
+signal                                           evidence
+===============================================  =================================================
+IDs equal after normalising case, separators     +8 (hand-typed copies of a Client Number)
+and leading zeros
+one ID the start / an abbreviation of the        +2 + 3 x coverage / +1 + 2 x coverage, coverage =
+other side's normalised name                     share of the name the ID's letters spell
+name similarity s (0-100): the best of words     (s - 70) / 5, between -3 and +6: 100 % gives +6,
+sorted, spaces ignored, one name containing the  90 % +4, 70 % nothing, below 55 % -3
+other (less 10); abbreviations spelled out,
+legal suffixes, and/& and punctuation removed;
+capped at the similarity of the non-trade words
++ 15, so Castlewood HOA is not Stonebridge HOA
+same phone digits (any of phone, fax, mobile)    +5; both have phones and none agree: -1
+same e-mail (case-insensitive)                   +6; both have one and they differ: -0.5
+same 5-digit postal code                         +1; both known and different: -1.5
+street similarity r (same postal code)           (r - 60) / 10, between -1 and +3 (postal unknown:
+                                                 (r - 70) / 10, between -1 and +2)
+===============================================  =================================================
+
+The weights are round numbers chosen from the rarity of each observation (a 10-digit phone number or an
+e-mail address is almost never shared by two clients; a postal code often is) and checked against the
+labelled set in ``tests/data/suggest_labelled.csv``, where ``DEFAULT_THRESHOLD`` is justified too. Each
+suggestion's ``reasons`` name every signal that moved its score, evidence for first, then evidence against.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Final
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+from rapidfuzz import fuzz, process
+from rapidfuzz.distance import LCSseq, Prefix
+
+from smsync_core.schema import TEMPLATE_ID
+from smsync_core.suggest.normalise import Prepared, candidate_pairs, prepare
+
+#: Suggestions scoring below this are not shown. A score reads as a probability, so 50 shows every candidate
+#: more likely the same client than not. On the labelled set (97 re-typed customers, 32 look-alikes without
+#: a counterpart) the best look-alike scores 18.2 and all but one re-typed customer score 67 or more, so any
+#: threshold from 20 to 67 gives the same result there; 50 sits in that gap without being fitted to it.
+DEFAULT_THRESHOLD: float = 50.0
+
+#: Log-odds that a blocked pair is the same client before looking at any field.
+PRIOR: Final = -4.0
+#: Candidate pairs scored per batch (bounds memory; progress is reported per batch).
+CHUNK: Final = 200_000
+
+COLUMNS: Final = ("smsturbo_id", "sage_id", "score", "reasons", "direction", "rank")
+TO_SAGE: Final = "smsturbo->sage"
+TO_SMSTURBO: Final = "sage->smsturbo"
+
+_Array = npt.NDArray[np.float64]
+
+
+def _empty() -> pd.DataFrame:
+    """The result frame with no rows."""
+    return pd.DataFrame(
+        {
+            "smsturbo_id": pd.Series([], dtype="string"),
+            "sage_id": pd.Series([], dtype="string"),
+            "score": pd.Series([], dtype="float64"),
+            "reasons": pd.Series([], dtype=object),
+            "direction": pd.Series([], dtype="string"),
+            "rank": pd.Series([], dtype="int64"),
+        }
+    )
+
+
+def _unpartnered(frame: pd.DataFrame, other: pd.DataFrame) -> pd.DataFrame:
+    """Rows of ``frame`` whose ID is not on the other side (exact), not missing and not the template."""
+    ids = frame["customer_id"].astype("string")
+    # pyarrow's is_in hashes; pandas' isin on arrow-backed strings compares row by row in Python.
+    others = pa.array(other["customer_id"].dropna().to_numpy(dtype=object), type=pa.string())
+    partnered = pc.is_in(pa.array(ids.fillna("").to_numpy(dtype=object), type=pa.string()), value_set=others)
+    keep = ids.notna() & (ids != TEMPLATE_ID) & ~np.asarray(partnered, dtype=bool)
+    return frame[keep.to_numpy(dtype=bool)].reset_index(drop=True)
+
+
+def _pairwise(scorer: Any, left: npt.NDArray[np.object_], right: npt.NDArray[np.object_]) -> _Array:
+    """Score aligned pairs with a RapidFuzz scorer (one call for the whole batch), as float64."""
+    if len(left) == 0:
+        return np.empty(0)
+    scores = process.cpdist(list(left), list(right), scorer=scorer)
+    return np.asarray(scores, dtype=np.float64)
+
+
+def _id_in_name(
+    ids: Prepared, names: Prepared, i: npt.NDArray[np.int64], j: npt.NDArray[np.int64]
+) -> tuple[_Array, npt.NDArray[np.int8]]:
+    """Evidence that the ID of ``ids[i]`` spells the name of ``names[j]``: (weight, 1 start / 2 abbrev)."""
+    letters, compact = ids.id_letters[i], names.compact[j]
+    size = ids.letters_len[i]
+    total = np.maximum(names.compact_len[j], 1)
+    prefix = _pairwise(Prefix.similarity, letters, compact)
+    common = _pairwise(LCSseq.similarity, letters, compact)
+    coverage = np.minimum(size / total, 1.0)
+    starts = (size >= 3) & (prefix == size)
+    abbrev = ~starts & (size >= 4) & (prefix >= 1) & (common == size)
+    weight = np.where(starts, 2 + 3 * coverage, np.where(abbrev, 1 + 2 * coverage, 0.0))
+    return weight, np.where(starts, 1, np.where(abbrev, 2, 0)).astype(np.int8)
+
+
+def _score(s: Prepared, g: Prepared, i: npt.NDArray[np.int64], j: npt.NDArray[np.int64]) -> pd.DataFrame:
+    """Score SMSTurbo rows ``i`` against Sage rows ``j``: one row per pair with every signal."""
+    id_equal = (s.id_norm[i] == g.id_norm[j]) & (s.id_norm[i] != "")
+    w_sid, sid_kind = _id_in_name(s, g, i, j)
+    w_gid, gid_kind = _id_in_name(g, s, j, i)
+
+    name_a, name_b = s.name[i], g.name[j]
+    has_names = (name_a != "") & (name_b != "")
+    name_sim = np.maximum.reduce(
+        [
+            _pairwise(fuzz.token_sort_ratio, name_a, name_b),
+            _pairwise(fuzz.ratio, s.compact[i], g.compact[j]),
+            _pairwise(fuzz.token_set_ratio, name_a, name_b) - 10,
+        ]
+    )
+    # Names alike only in trade words ("... Homeowners Association") are capped by their other words.
+    core_a, core_b = s.core[i], g.core[j]
+    has_cores = (core_a != "") & (core_b != "")
+    core_sim = np.maximum(_pairwise(fuzz.token_sort_ratio, core_a, core_b), _pairwise(fuzz.ratio, core_a, core_b))
+    name_sim = np.where(has_cores, np.minimum(name_sim, core_sim + 15), name_sim)
+    name_sim = np.where(has_names, name_sim, 0.0)
+    w_name = np.where(has_names, np.clip((name_sim - 70) / 5, -3, 6), 0.0)
+
+    phone = np.full(len(i), "", dtype=object)
+    for sp in s.phones:
+        for gp in g.phones:
+            phone = np.where((phone == "") & (sp[i] == gp[j]) & (sp[i] != ""), sp[i], phone)
+    s_has = np.logical_or.reduce([p[i] != "" for p in s.phones])
+    g_has = np.logical_or.reduce([p[j] != "" for p in g.phones])
+    phone_conflict = (phone == "") & s_has & g_has
+    w_phone = np.where(phone != "", 5.0, np.where(phone_conflict, -1.0, 0.0))
+
+    email_a, email_b = s.email[i], g.email[j]
+    email_equal = (email_a == email_b) & (email_a != "")
+    email_conflict = ~email_equal & (email_a != "") & (email_b != "")
+    w_email = np.where(email_equal, 6.0, np.where(email_conflict, -0.5, 0.0))
+
+    postal_a, postal_b = s.postal[i], g.postal[j]
+    postal_equal = (postal_a == postal_b) & (postal_a != "")
+    postal_conflict = ~postal_equal & (postal_a != "") & (postal_b != "")
+    street_a, street_b = s.street[i], g.street[j]
+    has_streets = (street_a != "") & (street_b != "")
+    street_sim = np.where(has_streets, _pairwise(fuzz.token_sort_ratio, street_a, street_b), 0.0)
+    w_street = np.where(
+        has_streets & postal_equal,
+        np.clip((street_sim - 60) / 10, -1, 3),
+        np.where(has_streets & ~postal_conflict, np.clip((street_sim - 70) / 10, -1, 2), 0.0),
+    )
+    w_postal = np.where(postal_equal, 1.0, np.where(postal_conflict, -1.5, 0.0))
+
+    total = PRIOR + 8.0 * id_equal + w_sid + w_gid + w_name + w_phone + w_email + w_postal + w_street
+    score = np.round(100.0 / (1.0 + np.exp(-total)), 1)
+    return pd.DataFrame(
+        {
+            "i": i, "j": j, "score": score, "id_equal": id_equal, "sid_kind": sid_kind, "gid_kind": gid_kind,
+            "has_names": has_names, "name_sim": name_sim, "w_name": w_name, "phone": phone,
+            "phone_conflict": phone_conflict, "email_equal": email_equal, "email_conflict": email_conflict,
+            "postal_equal": postal_equal, "postal_conflict": postal_conflict, "postal_a": postal_a,
+            "postal_b": postal_b, "has_streets": has_streets, "street_sim": street_sim,
+        }
+    )  # fmt: skip
+
+
+def _reasons(pairs: pd.DataFrame, s: Prepared, g: Prepared) -> list[tuple[str, ...]]:
+    """Human-readable reasons for each scored pair: evidence for first, then evidence against."""
+    n = len(pairs)
+    i, j = pairs["i"].to_numpy(), pairs["j"].to_numpy()
+
+    def pct(column: str) -> pd.Series:
+        return pairs[column].round().astype(int).astype(str) + "%"
+
+    def text(mask: object, values: object) -> pd.Series:
+        series = values if isinstance(values, pd.Series) else pd.Series([values] * n, dtype=object)
+        return series.astype(object).where(np.asarray(mask, dtype=bool), "")
+
+    def id_name(kind: pd.Series, ids: Prepared, rows: npt.NDArray[np.int64], names: Prepared,
+                other: npt.NDArray[np.int64]) -> pd.Series:  # fmt: skip
+        ident = pd.Series(ids.customer_id[rows], dtype=object)
+        name = pd.Series(names.raw_name[other], dtype=object).str.strip()
+        start = "ID " + ident + ' is the start of the name "' + name + '"'
+        abbrev = "ID " + ident + ' abbreviates the name "' + name + '"'
+        return text(kind == 1, start).where(kind != 2, abbrev)
+
+    sim, street = pairs["name_sim"], pairs["street_sim"]
+    postal = pairs["postal_a"].astype(object)
+    columns = [
+        text(pairs["id_equal"], "IDs equal after normalising case, separators and leading zeros"),
+        id_name(pairs["sid_kind"], s, i, g, j),
+        id_name(pairs["gid_kind"], g, j, s, i),
+        text(pairs["has_names"] & (sim >= 85), "names match (" + pct("name_sim") + ") after removing legal suffixes"),
+        text(pairs["has_names"] & (sim >= 70) & (sim < 85), "names similar (" + pct("name_sim") + ")"),
+        text(pairs["phone"] != "", "same phone digits " + pairs["phone"].astype(object)),
+        text(pairs["email_equal"], "same e-mail"),
+        text(pairs["postal_equal"] & pairs["has_streets"] & (street >= 70),
+             "same postal code " + postal + " and similar street (" + pct("street_sim") + ")"),
+        text(pairs["postal_equal"] & ~(pairs["has_streets"] & (street >= 70)), "same postal code " + postal),
+        text(pairs["has_names"] & (pairs["w_name"] < 0), "names differ (" + pct("name_sim") + ")"),
+        text(pairs["phone_conflict"], "different phone numbers"),
+        text(pairs["email_conflict"], "different e-mails"),
+        text(pairs["postal_conflict"],
+             "different postal codes " + postal + " / " + pairs["postal_b"].astype(object)),
+    ]  # fmt: skip
+    rows = zip(*(column.to_numpy(dtype=object) for column in columns), strict=True)
+    return [tuple(reason for reason in row if reason) for row in rows]
+
+
+def _ranked(pairs: pd.DataFrame, by: str, other: str, direction: str, limit: int) -> pd.DataFrame:
+    """The best ``limit`` pairs for each ID in column ``by``, ranked 1..limit."""
+    ordered = pairs.sort_values([by, "score", other], ascending=[True, False, True], kind="stable")
+    ordered = ordered.assign(rank=ordered.groupby(by, sort=False).cumcount() + 1, direction=direction)
+    return ordered[ordered["rank"] <= limit]
+
+
+def suggest(
+    sage: pd.DataFrame,
+    smsturbo: pd.DataFrame,
+    *,
+    threshold: float = DEFAULT_THRESHOLD,
+    limit: int = 3,
+    progress: Callable[[int, int], None] | None = None,
+) -> pd.DataFrame:
+    """Suggest, for every unpartnered customer, the records on the other side most probably the same client.
+
+    Parameters
+    ----------
+    sage, smsturbo
+        The canonical Sage clients and SMSTurbo customers frames (see ``docs/internals.md``).
+    threshold
+        Lowest score (0-100) shown.
+    limit
+        Most suggestions per unpartnered customer and direction.
+    progress
+        Called as ``progress(pairs_scored, pairs_total)`` after each batch of candidate pairs.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``smsturbo_id, sage_id, score, reasons, direction, rank``; ``direction`` is
+        ``"smsturbo->sage"`` for the candidates of an SMSTurbo-only customer and ``"sage->smsturbo"`` for
+        those of a Sage-only client; sorted by direction, the unpartnered ID, then rank.
+    """
+    s = prepare(_unpartnered(smsturbo, sage))
+    g = prepare(_unpartnered(sage, smsturbo))
+    i, j = candidate_pairs(s, g)
+    total = len(i)
+    kept: list[pd.DataFrame] = []
+    for start in range(0, total, CHUNK):
+        scored = _score(s, g, i[start : start + CHUNK], j[start : start + CHUNK])
+        kept.append(scored[scored["score"] >= threshold])
+        if progress is not None:
+            progress(min(start + CHUNK, total), total)
+    if progress is not None and total == 0:
+        progress(0, 0)
+    if not kept or limit < 1:
+        return _empty()
+    pairs = pd.concat(kept, ignore_index=True)
+    if pairs.empty:
+        return _empty()
+    pairs["reasons"] = _reasons(pairs, s, g)
+    pairs["smsturbo_id"] = pd.array(s.customer_id[pairs["i"].to_numpy()], dtype="string")
+    pairs["sage_id"] = pd.array(g.customer_id[pairs["j"].to_numpy()], dtype="string")
+    # A Sage ID held by several rows (an id-duplicate finding) is suggested once, with its best row.
+    pairs["_why"] = pairs["reasons"].map("|".join)
+    pairs = pairs.sort_values(["smsturbo_id", "sage_id", "score", "_why"], ascending=[True, True, False, True])
+    pairs = pairs.drop_duplicates(["smsturbo_id", "sage_id"])
+    result = pd.concat(
+        [
+            _ranked(pairs, "sage_id", "smsturbo_id", TO_SMSTURBO, limit).assign(_key=lambda f: f["sage_id"]),
+            _ranked(pairs, "smsturbo_id", "sage_id", TO_SAGE, limit).assign(_key=lambda f: f["smsturbo_id"]),
+        ],
+        ignore_index=True,
+    ).sort_values(["direction", "_key", "rank"], kind="stable")
+    result = result[list(COLUMNS)].reset_index(drop=True)
+    return result.astype({"direction": "string", "rank": "int64", "score": "float64"})
