@@ -44,11 +44,11 @@ _SECRET_WORDS = ("password", "passwd", "secret", "token", "apikey", "api_key", "
 _SECRET_EXACT = frozenset({"pwd", "pass", "pw"})
 _MAX_DEPTH = 3  # percent-encoding levels looked through (raw, once, twice, thrice)
 
-# userinfo: "scheme://user:password@" up to the last "@" before the first "/" or "?"; failing that, up to the
-# last "@" before the query (a password with an unencoded "/").
+# userinfo: "scheme://user:password@" (any scheme, malformed too) up to the last "@" before the first "/" or "?";
+# failing that, up to the last "@" before the query (a password with an unencoded "/").
 _USERINFO = (
-    re.compile(r"^(?P<head>[\w+.-]+://[^:/?@#]*:)(?P<password>[^/?]*)@"),
-    re.compile(r"^(?P<head>[\w+.-]+://[^:/?@#]*:)(?P<password>[^?]*)@"),
+    re.compile(r"^(?P<head>[^:/?@#]+://[^:/?@#]*:)(?P<password>[^/?]*)@"),
+    re.compile(r"^(?P<head>[^:/?@#]+://[^:/?@#]*:)(?P<password>[^?]*)@"),
 )
 # A query pair of a URL that SQLAlchemy cannot parse.
 _QUERY_PAIR = re.compile(r"(?P<head>[?&;](?P<key>[^=&;#?]+)=)(?P<value>[^&#]*)")
