@@ -2,6 +2,11 @@
 
 Read from ``smsync.toml`` (or a mapping, for notebooks and tests) and from the environment variables
 ``SMSYNC_SAGE_URL`` / ``SMSYNC_SMSTURBO_URL``. Every malformed value is a :class:`ConfigurationError` naming the key.
+
+A connection URL is taken, in this order, from the command line (or the Set Up screen), then the environment, then
+``smsync.toml``. Saving writes only what was given to be saved: a URL that came from the environment is never
+copied into the file (whatever the file held for that side is kept), a password never, and the file's comments and
+layout stay as they were.
 """
 
 from __future__ import annotations
@@ -14,7 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import tomli_w
+import tomlkit
+from tomlkit.items import Table
 
 from smsync_core import schema
 from smsync_core.errors import ConfigurationError
@@ -25,6 +31,8 @@ ENV_SAGE_URL = "SMSYNC_SAGE_URL"
 ENV_SMSTURBO_URL = "SMSYNC_SMSTURBO_URL"
 ENV_CONFIG = "SMSYNC_CONFIG"
 ENV_HOME = "SMSYNC_HOME"
+#: Where a connection URL of a loaded configuration came from (``Config.url_origins``).
+FROM_ENVIRONMENT, FROM_FILE, GIVEN = "environment", "file", "given"
 
 
 def default_config_path() -> Path:
@@ -74,11 +82,16 @@ class Config:
     replace_groups: tuple[str, ...] = ()
     audit_table: str = "smsync_runs"
     path: Path | None = None
+    #: side -> FROM_ENVIRONMENT, FROM_FILE or GIVEN: where each connection URL came from (a side left out: given).
+    url_origins: Mapping[str, str] = field(default_factory=dict, compare=False)
 
     def replace(self, **changes: Any) -> Config:
-        """A copy with some settings changed (validated like a loaded file)."""
+        """A copy with some settings changed (validated like a loaded file); a URL set here counts as given."""
         if "replace_groups" in changes:
             changes["replace_groups"] = parse_replace_groups(changes["replace_groups"], "replace.groups")
+        if "url_origins" not in changes:
+            given = {side for side in ("sage", "smsturbo") if f"{side}_url" in changes}
+            changes["url_origins"] = {k: v for k, v in self.url_origins.items() if k not in given}
         return dataclasses.replace(self, **changes)
 
 
@@ -108,8 +121,9 @@ def load_config(source: str | Path | Mapping[str, Any] | Config | None = None) -
     ----------
     source
         A ``Config`` (returned as is), a mapping shaped like ``smsync.toml``, a path to a TOML file, or None:
-        ``$SMSYNC_CONFIG`` or ``./smsync.toml`` when it exists, otherwise the defaults. Environment URLs fill
-        connections the file leaves out.
+        ``$SMSYNC_CONFIG`` or ``./smsync.toml`` when it exists, otherwise the defaults. An environment URL
+        (``SMSYNC_SAGE_URL`` / ``SMSYNC_SMSTURBO_URL``) wins over the file's; the command line wins over both
+        (:func:`smsync_core.workbench.connect`).
     """
     if isinstance(source, Config):
         return source
@@ -127,11 +141,15 @@ def load_config(source: str | Path | Mapping[str, Any] | Config | None = None) -
     else:
         data = source
     config = _from_mapping(data, path)
-    return dataclasses.replace(
-        config,
-        sage_url=config.sage_url or os.environ.get(ENV_SAGE_URL) or None,
-        smsturbo_url=config.smsturbo_url or os.environ.get(ENV_SMSTURBO_URL) or None,
-    )
+    urls: dict[str, str | None] = {}
+    origins: dict[str, str] = {}
+    for side, env, from_file in (("sage", ENV_SAGE_URL, config.sage_url),
+                                 ("smsturbo", ENV_SMSTURBO_URL, config.smsturbo_url)):
+        from_env = os.environ.get(env) or None
+        urls[side] = from_env or from_file
+        if urls[side] is not None:
+            origins[side] = FROM_ENVIRONMENT if from_env else FROM_FILE
+    return dataclasses.replace(config, sage_url=urls["sage"], smsturbo_url=urls["smsturbo"], url_origins=origins)
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -197,10 +215,28 @@ def _mapping(data: Mapping[str, Any], side: str, table: str, columns: Mapping[st
             raise ConfigurationError(f"{side}.columns.{field_name} must be a column name, not {column!r}.")
     if "customer_id" not in merged:
         raise ConfigurationError(f"{side}.columns.customer_id must name the customer ID column.")
+    _refuse_collisions(side, merged)
     table_name = _text(section, "table", f"{side}.table", table)
     if not table_name:
         raise ConfigurationError(f"{side}.table must name the customer table.")
     return TableMapping(table_name, merged, _text(section, "schema", f"{side}.schema", None))
+
+
+def _refuse_collisions(side: str, columns: Mapping[str, str]) -> None:
+    """Two fields mapped onto one column (names compared as the databases do, ignoring case) would overwrite each
+    other; a field mapped onto the key column would rewrite customer IDs: both are configuration errors."""
+    seen: dict[str, str] = {}
+    key_column = columns["customer_id"].casefold()
+    for field_name in ["customer_id", *(f for f in columns if f != "customer_id")]:
+        column = columns[field_name]
+        other = seen.get(column.casefold())
+        if other is not None:
+            what = "the customer ID column" if column.casefold() == key_column else "the same column"
+            raise ConfigurationError(
+                f"{side}.columns.{field_name} and {side}.columns.{other} both name {what} '{column}', so one would "
+                f"overwrite the other; map {field_name} to a column of its own (or to \"\" to leave it out)."
+            )
+        seen[column.casefold()] = field_name
 
 
 def _from_mapping(data: Mapping[str, Any], path: Path | None) -> Config:
@@ -283,16 +319,62 @@ def to_mapping(config: Config, *, include_urls: bool = True) -> dict[str, Any]:
     return data
 
 
-def save_config(config: Config, path: str | Path | None = None) -> Path:
-    """Write the configuration to ``smsync.toml`` (the Set Up screen's Save button).
+def _read_document(target: Path) -> tomlkit.TOMLDocument:
+    if not target.is_file():
+        return tomlkit.document()
+    try:
+        return tomlkit.parse(target.read_text("utf-8"))
+    except (tomlkit.exceptions.ParseError, UnicodeDecodeError) as exc:
+        raise ConfigurationError(f"Configuration file {target} is not valid TOML ({exc}); fix it before saving."
+                                 ) from None
 
-    Passwords are never written: connection URLs are saved with the password removed, and the password is
+
+def _merge(table: Any, values: Mapping[str, Any]) -> None:
+    """Write ``values`` into a TOML table in place: changed keys set, missing ones added, stale ones removed;
+    an unchanged key is left untouched, so its comments and layout stay."""
+    for key in [k for k in table if k not in values]:
+        del table[key]
+    for key, value in values.items():
+        current = table.get(key)
+        if isinstance(value, Mapping):
+            if not isinstance(current, Mapping):
+                current = tomlkit.table()
+                table[key] = current
+            _merge(current, value)
+        elif current is None or _plain(current) != value:
+            table[key] = value
+
+
+def _plain(item: Any) -> Any:
+    return item.unwrap() if hasattr(item, "unwrap") else item
+
+
+def save_config(config: Config, path: str | Path | None = None) -> Path:
+    """Write the configuration to ``smsync.toml`` (the Set Up screen's Save button), keeping the file's comments.
+
+    Passwords are never written: connection URLs are saved with every secret removed, and the password is
     supplied at run time (``SMSYNC_SAGE_PASSWORD`` / ``SMSYNC_SMSTURBO_PASSWORD`` or the Set Up screen's masked
-    field).
+    field). A URL that came from the environment is not written: the file keeps what it held for that side.
     """
     target = Path(path) if path is not None else (config.path or default_config_path())
-    data = to_mapping(config)
+    document = _read_document(target)
+    data = to_mapping(config, include_urls=False)
+    connections = document.get("connections")
+    kept = {str(k): _plain(v) for k, v in connections.items()} if isinstance(connections, Table) else {}
+    for side, url in (("sage", config.sage_url), ("smsturbo", config.smsturbo_url)):
+        if config.url_origins.get(side, GIVEN) == FROM_ENVIRONMENT:
+            continue
+        if url:
+            kept[side] = strip_password(url)
+        else:
+            kept.pop(side, None)
+    if kept:
+        data = {"connections": kept, **data}
+    _merge(document, data)
     tmp = target.with_name(target.name + ".tmp")
-    tmp.write_bytes(tomli_w.dumps(data).encode())
-    os.replace(tmp, target)
+    try:
+        tmp.write_text(tomlkit.dumps(document), encoding="utf-8")
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
     return target

@@ -156,11 +156,16 @@ def test_environment_urls(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
     config = load_config(None)
     assert config.sage_url == "sqlite:///from-env-sage.db"
     assert config.smsturbo_url == "sqlite:///from-env-turbo.db"
-    # the file names one side: the environment still fills the other
-    path = write(tmp_path, '[connections]\nsage = "sqlite:///from-file.db"\n')
+    # precedence: the environment wins over the file; the file fills a side the environment leaves out
+    path = write(tmp_path, '[connections]\nsage = "sqlite:///from-file.db"\nsmsturbo = "sqlite:///file-turbo.db"\n')
+    config = load_config(path)
+    assert config.sage_url == "sqlite:///from-env-sage.db"
+    assert config.smsturbo_url == "sqlite:///from-env-turbo.db"
+    monkeypatch.delenv("SMSYNC_SAGE_URL")
     config = load_config(path)
     assert config.sage_url == "sqlite:///from-file.db"
     assert config.smsturbo_url == "sqlite:///from-env-turbo.db"
+    assert dict(config.url_origins) == {"sage": "file", "smsturbo": "environment"}
 
 
 def test_a_config_object_is_returned_as_is() -> None:
@@ -235,3 +240,62 @@ def test_save_config_never_writes_a_password(tmp_path: Path, url: str) -> None:
     again = load_config(path)
     assert again.sage_url is not None and "Sup3rS3cret" not in again.sage_url
     assert not list(tmp_path.glob("*.tmp"))  # written atomically, nothing left behind
+
+
+@pytest.mark.parametrize(("side", "field_name", "other", "column"), [
+    ("smsturbo", "name", "customer_id", "CustomerID"),
+    ("smsturbo", "contact", "name", "CustomerName"),
+    ("sage", "name", "customer_id", "recnum"),
+    ("sage", "email", "phone", "PHNNUM"),  # databases compare column names without case
+])
+def test_two_fields_onto_one_column_or_onto_the_key_are_refused_naming_both(
+    side: str, field_name: str, other: str, column: str
+) -> None:
+    with pytest.raises(ConfigurationError) as raised:
+        load_config({side: {"columns": {field_name: column}}})
+    message = str(raised.value)
+    assert f"{side}.columns.{field_name}" in message and f"{side}.columns.{other}" in message
+    assert raised.value.exit_code == 2
+
+
+def test_a_field_left_out_frees_its_column_for_another() -> None:
+    config = load_config({"smsturbo": {"columns": {"contact": "", "name": "Contact"}}})
+    assert config.smsturbo.columns["name"] == "Contact" and "contact" not in config.smsturbo.columns
+
+
+COMMENTED = """\
+# Company settings: kept by every Save
+[connections]
+sage = "sqlite:///company.db"  # the live company
+
+[replace]
+# which groups an update may overwrite
+groups = []
+"""
+
+
+def test_save_keeps_the_files_comments(tmp_path: Path) -> None:
+    path = write(tmp_path, COMMENTED)
+    save_config(load_config(path).replace(replace_groups=["phones"]))
+    text = path.read_text(encoding="utf-8")
+    for comment in ("# Company settings: kept by every Save", "# the live company",
+                    "# which groups an update may overwrite"):
+        assert comment in text
+    assert load_config(path).replace_groups == ("phones",)
+
+
+def test_save_never_writes_a_url_taken_from_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = write(tmp_path, COMMENTED)
+    monkeypatch.setenv("SMSYNC_SAGE_URL", "sqlite:///from-env.db")
+    monkeypatch.setenv("SMSYNC_SMSTURBO_URL", "sqlite:///test.db")
+    save_config(load_config(path).replace(replace_groups=["phones"]))
+    text = path.read_text(encoding="utf-8")
+    assert "from-env.db" not in text and "test.db" not in text
+    assert 'sage = "sqlite:///company.db"' in text  # the file's own value is kept
+    monkeypatch.delenv("SMSYNC_SAGE_URL")
+    monkeypatch.delenv("SMSYNC_SMSTURBO_URL")
+    again = load_config(path)
+    assert again.sage_url == "sqlite:///company.db" and again.smsturbo_url is None
+    # a URL given on purpose (the Set Up screen's field) is written
+    save_config(again.replace(smsturbo_url="sqlite:///chosen.db"))
+    assert load_config(path).smsturbo_url == "sqlite:///chosen.db"

@@ -3,9 +3,12 @@ in a widget."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from urllib.parse import quote_plus, unquote_plus
 
 import ipywidgets as w
+import pytest
 
 from smsync_core.config import Config, load_config
 from smsync_widgets import SetupScreen
@@ -63,3 +66,53 @@ def test_a_bad_url_is_one_sentence_and_nothing_is_saved(tmp_path: Path) -> None:
     assert screen.save() is None
     assert "not a database URL" in screen.message.value
     assert not target.exists()
+
+
+CANARY = "Canary-7f3e"
+SECRET_URLS = {
+    "userinfo": f"postgresql+psycopg://turbo:{CANARY}@db.local/smsturbo",
+    "query": f"postgresql+psycopg://turbo@db.local/smsturbo?password={CANARY}",
+    "query-mixed-case": f"postgresql+psycopg://turbo@db.local/smsturbo?PassWord={CANARY}",
+    "odbc_connect-PWD": "mysql+pyodbc:///?odbc_connect=" + quote_plus(f"DRIVER={{MariaDB}};UID=u;PWD={CANARY}"),
+    "odbc_connect-PASSWORD": "mysql+pyodbc:///?odbc_connect="
+    + quote_plus(f"DRIVER={{MariaDB}};UID=u;PASSWORD={CANARY}"),
+    "twice-encoded": "mysql+pyodbc:///?odbc_connect="
+    + quote_plus(quote_plus(f"DRIVER={{MariaDB}};UID=u;PWD={CANARY}")),
+}
+
+
+@pytest.mark.parametrize("url", SECRET_URLS.values(), ids=SECRET_URLS.keys())
+def test_a_secret_typed_in_a_url_in_any_form_leaves_the_widget_and_the_file(tmp_path: Path, url: str) -> None:
+    target = tmp_path / "smsync.toml"
+    screen = SetupScreen(Config(), path=target)
+    screen.connections["smsturbo"].url.value = url
+    assert screen.save() == target
+    assert CANARY not in target.read_text(encoding="utf-8")
+    assert CANARY not in json.dumps(screen.get_state(), default=str)
+    fields = screen.connections["smsturbo"]
+    for widget in (fields.url, fields.password, fields.host, fields.database, fields.login, screen.message):
+        assert CANARY not in json.dumps(widget.get_state(), default=str)
+    assert CANARY not in repr(screen.current())
+    _sage, turbo = screen.connection_urls()  # the session still connects with it
+    assert turbo is not None and CANARY in unquote_plus(unquote_plus(turbo))
+
+
+@pytest.mark.parametrize("url", SECRET_URLS.values(), ids=SECRET_URLS.keys())
+def test_an_environment_url_is_shown_without_its_secret_and_not_saved_unless_changed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, url: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SMSYNC_SMSTURBO_URL", url)
+    target = tmp_path / "smsync.toml"
+    screen = SetupScreen(None, path=target)
+    fields = screen.connections["smsturbo"]
+    assert fields.url.value and CANARY not in json.dumps(fields.url.get_state(), default=str)
+    screen.replace_boxes["phones"].value = True
+    assert screen.save() == target
+    text = target.read_text(encoding="utf-8")
+    assert "db.local" not in text and "MariaDB" not in text and CANARY not in text
+    _sage, turbo = screen.connection_urls()
+    assert turbo is not None and CANARY in unquote_plus(unquote_plus(turbo))
+    fields.url.value = "sqlite:///chosen.db"  # changed on the screen: now it is the screen's to save
+    assert screen.save() == target
+    assert 'smsturbo = "sqlite:///chosen.db"' in target.read_text(encoding="utf-8")

@@ -2,11 +2,14 @@
 
 Passwords are typed into masked ``ipywidgets.Password`` fields. On Save or Use the password is moved out of the
 widget (the field is cleared, so it is not in any widget state a notebook could save) into this object for the
-session; it is never written to the file (``save_config`` removes it) and never shown.
+session; it is never written to the file (``save_config`` removes it) and never shown. The same holds for a
+secret typed inside a URL, in any form (``user:password@``, ``?password=``, ``PWD=`` of ``odbc_connect``). A
+connection that came from the environment is shown, but Save writes it only when it was changed on the screen.
 """
 
 from __future__ import annotations
 
+import contextlib
 import html
 from collections.abc import Callable
 from pathlib import Path
@@ -16,10 +19,10 @@ import ipywidgets as w
 from sqlalchemy.engine import make_url
 
 from smsync_core import schema
-from smsync_core.config import Config, load_config, save_config
+from smsync_core.config import FROM_ENVIRONMENT, Config, load_config, save_config
 from smsync_core.db.connect import is_sqlserver, parse_url, sage_sqlserver_url
 from smsync_core.errors import ConfigurationError
-from smsync_core.redact import strip_password
+from smsync_core.redact import strip_password, url_secrets
 from smsync_widgets import text
 from smsync_widgets.grid import sentence
 
@@ -34,6 +37,7 @@ class ConnectionFields(w.VBox):  # type: ignore[misc]
         self.side = side
         self.config = config
         self._password: str | None = None
+        self._secret_url: str | None = url if url and url_secrets(url) else None  # the URL as given, secrets too
         parsed = None
         if url:
             try:
@@ -56,6 +60,18 @@ class ConnectionFields(w.VBox):  # type: ignore[misc]
         self.kind.observe(lambda _change: self._show(), names="value")
         super().__init__([w.HTML(f"<b>{SIDES[side]}</b>"), self.kind, self._url_box, self._sql_box, self.password])
         self._show()
+        self.initial = self._shown_url()
+
+    def _shown_url(self) -> str | None:
+        try:
+            return self.connection_url(with_password=False)
+        except ConfigurationError:
+            return None
+
+    @property
+    def changed(self) -> bool:
+        """True when the connection on the screen differs from the one it was opened with."""
+        return self._shown_url() != self.initial
 
     def _show(self) -> None:
         self._url_box.layout.display = "" if self.kind.value == "URL" else "none"
@@ -67,15 +83,11 @@ class ConnectionFields(w.VBox):  # type: ignore[misc]
             self._password = self.password.value
             self.password.value = ""
             self.password.placeholder = _KEPT
-        if self.kind.value == "URL" and self.url.value.strip():
-            try:
-                parsed = make_url(self.url.value.strip())
-            except Exception:
-                return
-            if parsed.password:
-                self._password = str(parsed.password)
-                self.url.value = strip_password(parsed)
-                self.password.placeholder = _KEPT
+        typed = self.url.value.strip()
+        if self.kind.value == "URL" and typed and url_secrets(typed):  # a secret in any form, query keys included
+            self._secret_url = typed
+            self.url.value = strip_password(typed)
+            self.password.placeholder = _KEPT
 
     def connection_url(self, *, with_password: bool) -> str | None:
         """The side's URL (None when not set); with the session's password only when asked."""
@@ -83,6 +95,9 @@ class ConnectionFields(w.VBox):  # type: ignore[misc]
         if self.kind.value == "SQL Server":
             if not (self.host.value.strip() and self.database.value.strip()):
                 return None
+            if password is None and with_password and self._secret_url is not None:
+                with contextlib.suppress(Exception):  # the password of the URL the screen was opened with
+                    password = make_url(self._secret_url).password
             url = sage_sqlserver_url(
                 self.host.value.strip(),
                 self.database.value.strip(),
@@ -95,7 +110,11 @@ class ConnectionFields(w.VBox):  # type: ignore[misc]
         typed = self.url.value.strip()
         if not typed:
             return None
+        if with_password and self._secret_url is not None and strip_password(self._secret_url) == typed:
+            typed = self._secret_url  # the field still shows the URL whose secrets were moved out
         parsed = parse_url(typed, self.side)  # type: ignore[arg-type]
+        if not with_password:
+            return strip_password(parsed.render_as_string(hide_password=False))
         if password and parsed.username:
             parsed = parsed.set(password=password)
         return parsed.render_as_string(hide_password=False)
@@ -174,11 +193,12 @@ class SetupScreen(w.VBox):  # type: ignore[misc]
         """The configuration as the screen shows it (URLs without passwords)."""
         for fields in self.connections.values():
             fields.take_password()
-        return self.config.replace(
-            replace_groups=self.replace_groups,
-            sage_url=self.connections["sage"].connection_url(with_password=False),
-            smsturbo_url=self.connections["smsturbo"].connection_url(with_password=False),
-        )
+        changes: dict[str, Any] = {}
+        for side, fields in self.connections.items():
+            # a connection the environment supplied and the screen did not change is not the screen's to save
+            if self.config.url_origins.get(side) != FROM_ENVIRONMENT or fields.changed:
+                changes[f"{side}_url"] = fields.connection_url(with_password=False)
+        return self.config.replace(replace_groups=self.replace_groups, **changes)
 
     def save(self) -> Path | None:
         """Save: write ``smsync.toml``; the message says where, or what is wrong in one sentence."""
