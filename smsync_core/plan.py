@@ -120,6 +120,26 @@ def _error_rules(rules: Any) -> list[str]:
     return [r for r in (rules or ()) if schema.RULES.get(r) == "error"]
 
 
+def parse_selection(text: str) -> list[str] | Literal["all-eligible"] | None:
+    """A selection as people write it, on the command line, in a file or in a notebook parameter.
+
+    ``all-eligible`` (any case) is every eligible client; ``none`` or nothing is no selection (None); otherwise
+    Client Numbers separated by commas or on lines of their own, as a selection file has them (blank lines,
+    ``#`` comments and a ``customer_id`` heading line are skipped). Each ID is kept exactly, but for the white
+    space around it.
+    """
+    stripped = text.strip()
+    if stripped.lower() in ("", "none"):
+        return None
+    if stripped.lower() == ALL_ELIGIBLE:
+        return ALL_ELIGIBLE
+    lines = [line for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    if lines and lines[0].strip().lower() == "customer_id":
+        lines = lines[1:]
+    ids = [part.strip() for line in lines for part in line.split(",") if part.strip()]
+    return ids or None
+
+
 def _selection(right: pd.DataFrame, selected: Iterable[str] | str) -> tuple[tuple[str, ...], list[str]]:
     """(selection as given, IDs to consider in order, duplicates removed)."""
     if isinstance(selected, str):

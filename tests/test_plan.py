@@ -109,3 +109,29 @@ def test_unknown_replace_group_is_refused(wb: Workbench) -> None:
     rec = wb.reconcile(missing_only=False)
     with pytest.raises(ValueError, match="unknown Replace Options group"):
         build_plan(rec, ["B1"], ["fax"], wb.config, None, [])
+
+
+# --- one selection parser for the command line, selection files and notebook parameters ---------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("1001,1002", ["1001", "1002"]),
+        (" 1001 , 1002 ,", ["1001", "1002"]),
+        ("customer_id\n1001\n\n# a comment\n1002\n", ["1001", "1002"]),
+        ("1001\r\n1002\r\n", ["1001", "1002"]),
+        ("all-eligible", "all-eligible"),
+        ("ALL-ELIGIBLE ", "all-eligible"),
+        ("none", None),
+        ("  ", None),
+        ("# nothing but a comment\n", None),
+        ("abc1,ABC1", ["abc1", "ABC1"]),  # exact: no case folding
+    ],
+)
+def test_a_selection_reads_the_same_everywhere(text: str, expected: object) -> None:
+    from smsync_core.notebooks import cells
+    from smsync_core.plan import parse_selection
+
+    assert parse_selection(text) == expected
+    assert cells.selection(text) == expected  # the notebook parameter goes through the same parser

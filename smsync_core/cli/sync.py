@@ -22,7 +22,7 @@ from smsync_core.cli._common import (
 )
 from smsync_core.config import parse_replace_groups
 from smsync_core.errors import UsageError
-from smsync_core.plan import ALL_ELIGIBLE, Plan
+from smsync_core.plan import ALL_ELIGIBLE, Plan, parse_selection
 
 #: Imports with at least this many changes show a progress bar on stderr.
 PROGRESS_FROM = 1_000
@@ -59,19 +59,17 @@ def read_selection(args: argparse.Namespace) -> list[str] | Literal["all-eligibl
     if args.all_eligible:
         return ALL_ELIGIBLE
     if args.select is not None:
-        ids = [part.strip() for part in args.select.split(",") if part.strip()]
+        text = args.select
     else:
         try:
-            lines = Path(args.select_file).read_text("utf-8-sig").splitlines()
+            text = Path(args.select_file).read_text("utf-8-sig")
         except OSError as exc:
             raise UsageError(f"Cannot read the selection file {args.select_file} ({exc.strerror}); "
                              "check the path.") from None
         except UnicodeDecodeError:
             raise UsageError(f"The selection file {args.select_file} is not UTF-8 text; save it as UTF-8 "
                              "(one Client Number per line) and run smsync again.") from None
-        ids = [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
-        if ids and ids[0].lower() == "customer_id":
-            ids = ids[1:]
+    ids = parse_selection(text)
     if not ids:
         raise UsageError("The selection is empty; give Client Numbers with --select or --select-file, "
                          "or use --all-eligible.")

@@ -20,7 +20,15 @@ from smsync_core import validate
 from smsync_core.config import parse_replace_groups
 from smsync_core.errors import ImportFailed, UsageError
 from smsync_core.notebooks.params import kernel_value
-from smsync_core.notebooks.runner import ENV_RECORD_DIR, ENV_REPORTS_DIR, IMPORT_FILE, NotebookRun, run_notebook
+from smsync_core.notebooks.runner import (
+    ENV_RECORD_DIR,
+    ENV_REPORTS_DIR,
+    ENV_RUN_ID,
+    IMPORT_FILE,
+    NotebookRun,
+    run_notebook,
+)
+from smsync_core.plan import parse_selection
 from smsync_core.workbench import Workbench, connect
 
 if TYPE_CHECKING:
@@ -137,12 +145,7 @@ def export_worklist(frame: pd.DataFrame, path: str) -> Path:
 
 def selection(select: str) -> list[str] | str | None:
     """The ``select`` parameter: None for "none", "all-eligible", or the comma-separated Customer IDs."""
-    text = select.strip()
-    if text.lower() in ("", "none"):
-        return None
-    if text.lower() == "all-eligible":
-        return "all-eligible"
-    return [part.strip() for part in text.split(",") if part.strip()]
+    return parse_selection(select)
 
 
 def plan_selection(wb: Workbench, select: str, replace: str = "", missing_only: bool = True) -> Plan | None:
@@ -165,13 +168,14 @@ def describe_plan(plan: Plan | None) -> str:
 
 
 def import_plan(wb: Workbench, plan: Plan | None, apply: bool) -> ApplyResult | None:
-    """Apply the plan when ``apply`` is true (its record goes beside the notebook's); a failed import raises.
+    """Apply the plan when ``apply`` is true; a failed import raises.
 
-    The import's outcome is written into the notebook's record (``import.json``) so the run names it.
+    Inside a run (``smsync run``, Synchronize) the import is part of the run's one record and takes its id; its
+    outcome is also written there as ``import.json`` (what the run reports).
     """
     if plan is None or not apply:
         return None
-    result = wb.apply(plan, reports_dir=reports_dir())
+    result = wb.apply(plan, reports_dir=reports_dir(), within=os.environ.get(ENV_RUN_ID) or None)
     record = os.environ.get(ENV_RECORD_DIR)
     if record:
         (Path(record) / IMPORT_FILE).write_text(json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n",
