@@ -64,3 +64,7 @@ class InputError(SmsyncError):
     """An input file (client list, selection file) cannot be read as given."""
 
     exit_code = 2
+
+
+class DiskFull(SmsyncError):
+    """A file (a run's record, an export) could not be written because its disk is full."""

@@ -33,15 +33,22 @@ class ApplyResult:
     deleted: tuple[str, ...] = ()
     error: str | None = None
     kind: str = "sync"
+    #: The run committed but its record could not be finished (``error`` says why and what to run).
+    record_unfinished: bool = False
 
     @property
     def ok(self) -> bool:
-        """True when the run did its job (committed, had nothing to do, or was a dry run)."""
-        return self.outcome in ("committed", "nothing-to-do", "dry-run")
+        """True when the run did its job (committed with its record, had nothing to do, or was a dry run)."""
+        return self.outcome in ("committed", "nothing-to-do", "dry-run") and not self.record_unfinished
 
     def message(self) -> str:
         """One sentence for people, the seed's "Import completed" on success."""
         where = f"; record in {self.record_dir}" if self.record_dir else ""
+        if self.outcome == "committed" and self.record_unfinished:
+            what = "The undo" if self.kind == "undo" else "The import"
+            removed = f", {len(self.deleted)} removed" if self.deleted else ""
+            return (f"{what} was committed in SMSTurbo ({len(self.inserted)} inserted, {len(self.updated)} updated"
+                    f"{removed}) but its record could not be finished: {self.error}")
         if self.outcome == "committed" and self.kind == "undo":
             note = f"; {len(self.conflicts)} later edits left alone" if len(self.conflicts) else ""
             return (f"Undo completed: {len(self.deleted)} removed, {len(self.updated)} restored, "
@@ -81,4 +88,5 @@ class ApplyResult:
                           for row in self.conflicts[list(CONFLICT_COLUMNS)].itertuples(index=False)],
             "error": self.error,
             "kind": self.kind,
+            "record_unfinished": self.record_unfinished,
         }

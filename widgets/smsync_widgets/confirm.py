@@ -154,7 +154,8 @@ class SynchronizeDialog(w.VBox):  # type: ignore[misc]
             self._say(completed(self.result), error=True)
             self.no_button.disabled = False
             return self.result
-        self._say(completed(self.result))
+        # committed, but its record could not be finished: said in red, with what to run
+        self._say(completed(self.result), error=bool(getattr(self.result, "record_unfinished", False)))
         if self.on_done is not None:
             self.on_done(self.result)
         return self.result
