@@ -136,7 +136,7 @@ def test_the_page_shows_an_unfinished_record_as_an_error(wb: Workbench, tmp_path
     reports = tmp_path / "reports"
     plan = wb.plan("all-eligible")
     at_finalize(monkeypatch, lambda: shutil.rmtree(reports))
-    dialog = SynchronizeDialog(plan, apply=lambda p: wb.apply(p, reports_dir=reports))
+    dialog = SynchronizeDialog(plan, apply=lambda p: wb.apply(p, reports_dir=reports))  # type: ignore[arg-type]
     result = dialog.confirm()
     assert result is not None and not result.ok
     assert "Import completed" not in dialog.message.value and "#a40000" in dialog.message.value
