@@ -98,9 +98,8 @@ def _copied(shape: Shape, current: Mapping[str, Any] | None, id_column: str) -> 
 
 
 def _template_now(connection: Connection, table: sa.Table, key: sa.Column[Any], columns: list[str]) -> dict[str, Any]:
-    stmt: sa.Select[Any] = sa.select(*(sa.column(c) for c in columns)).select_from(table)
-    stmt = stmt.where(key == schema.TEMPLATE_ID)
-    rows = [dict(r) for r in connection.execute(stmt).mappings()]
+    now = sa.table(table.name, *(sa.column(c) for c in columns), schema=table.schema)  # the columns as they are now
+    rows = [dict(r) for r in connection.execute(sa.select(now).where(now.c[key.name] == schema.TEMPLATE_ID)).mappings()]
     exact = [r for r in rows if r.get(key.name) == schema.TEMPLATE_ID]
     return exact[0] if exact else {}
 
