@@ -1,4 +1,4 @@
-"""What the subcommands share: connection and format options, building the workbench, printing results."""
+"""What the subcommands share once they run: building the workbench, printing results (their options: ``_options``)."""
 
 from __future__ import annotations
 
@@ -7,35 +7,12 @@ import csv
 import datetime as dt
 import json
 import sys
-from collections.abc import Sequence
 from typing import Any, TextIO
 
 import pandas as pd
 
 from smsync_core.errors import UsageError
 from smsync_core.workbench import Workbench, connect
-
-
-def add_connection_args(parser: argparse.ArgumentParser, *, smsturbo: str = "optional") -> None:
-    """``--sage``, ``--smsturbo`` (``smsturbo`` is "required", "optional" or "none") and ``--config``."""
-    parser.add_argument(
-        "--sage",
-        metavar="URL",
-        help="Sage 100 company: a SQLAlchemy URL (or an exported client list .csv/.xlsx); default $SMSYNC_SAGE_URL",
-    )
-    if smsturbo != "none":
-        parser.add_argument(
-            "--smsturbo",
-            metavar="URL",
-            help="SMSTurbo database: a SQLAlchemy URL; default $SMSYNC_SMSTURBO_URL",
-        )
-    parser.add_argument("--config", metavar="FILE", help="configuration file (default ./smsync.toml if present)")
-    parser.set_defaults(_smsturbo_need=smsturbo)
-
-
-def add_format_arg(parser: argparse.ArgumentParser, choices: Sequence[str] = ("table", "json", "csv")) -> None:
-    """``--format`` with a readable table by default."""
-    parser.add_argument("--format", choices=list(choices), default="table", help="output format (default: table)")
 
 
 def workbench_from_args(args: argparse.Namespace) -> Workbench:

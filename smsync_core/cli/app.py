@@ -7,7 +7,6 @@ import secrets
 import sys
 from pathlib import Path
 
-from smsync_core.config import DEFAULT_FILE, load_config
 from smsync_core.errors import UsageError
 
 
@@ -44,6 +43,8 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 def databases(args: argparse.Namespace, config_path: Path | None) -> tuple[str, str]:
     """The two URLs the page opens: the options, else smsync.toml / SMSYNC_*_URL, else the demo (built if missing)."""
+    from smsync_core.config import load_config
+
     config = load_config(config_path)
     for option, configured, name in ((args.sage, config.sage_url, "sage"), (args.smsturbo, config.smsturbo_url,
                                                                             "smsturbo")):
@@ -70,6 +71,7 @@ def run(args: argparse.Namespace) -> int:
     from smsync_core.app.selections import default_state_dir
     from smsync_core.app.server import AppSettings, kernel_environment, serve
     from smsync_core.cli.demo import notebooks_dir
+    from smsync_core.config import DEFAULT_FILE
 
     if args.port is not None and not 1 <= args.port <= 65535:
         raise UsageError("--port must be between 1 and 65535.")

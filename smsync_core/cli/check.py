@@ -5,16 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from smsync_core.cli._common import (
-    add_connection_args,
-    add_format_arg,
-    records,
-    table_text,
-    workbench_from_args,
-    write_csv,
-    write_json,
-)
-from smsync_core.validate import FINDING_COLUMNS, rule_counts
+from smsync_core.cli._options import add_connection_args, add_format_arg
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -32,6 +23,9 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 def run(args: argparse.Namespace) -> int:
     """Print the findings; exit 0 whatever was found."""
+    from smsync_core.cli._common import records, table_text, workbench_from_args, write_csv, write_json
+    from smsync_core.validate import FINDING_COLUMNS, rule_counts
+
     wb = workbench_from_args(args)
     findings = wb.check()
     public = findings[[c for c in FINDING_COLUMNS if c != "row"]]

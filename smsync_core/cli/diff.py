@@ -4,18 +4,14 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
-import pandas as pd
+from smsync_core.cli._options import add_connection_args, add_format_arg
 
-from smsync_core.cli._common import (
-    add_connection_args,
-    add_format_arg,
-    table_text,
-    workbench_from_args,
-    write_csv,
-    write_json,
-)
-from smsync_core.reconcile import Reconciliation
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from smsync_core.reconcile import Reconciliation
 
 LEFT_NOTE = "Export SMSTurbo Customers to Sage 100 is NOT supported: enter these in Sage 100 by hand."
 
@@ -37,6 +33,8 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 def long_frame(rec: Reconciliation) -> pd.DataFrame:
     """One row per pane entry, for CSV: pane, customer_id, name, status_ref, eligible, rules, fields."""
+    import pandas as pd
+
     left = rec.left_pane().assign(pane="smsturbo_only")
     right = rec.right_pane()
     right = right.assign(pane=right["kind"].map({"new": "sage_only", "update": "different"}))
@@ -47,6 +45,8 @@ def long_frame(rec: Reconciliation) -> pd.DataFrame:
 
 def run(args: argparse.Namespace) -> int:
     """Print the panes; exit 0 whether or not anything differs."""
+    from smsync_core.cli._common import table_text, workbench_from_args, write_csv, write_json
+
     wb = workbench_from_args(args)
     rec = wb.reconcile(missing_only=not args.all)
     if args.format == "json":

@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 
 from smsync_core import schema
-from smsync_core.config import DEFAULT_FILE, load_config, parse_replace_groups, save_config
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -20,12 +19,14 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     )
     parser.add_argument("--replace", metavar="GROUP,...",
                         help="the groups to check, comma-separated; 'none' (or empty) unchecks all")
-    parser.add_argument("--config", metavar="FILE", help=f"configuration file (default ./{DEFAULT_FILE})")
+    parser.add_argument("--config", metavar="FILE", help="configuration file (default ./smsync.toml)")
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     """Save the Replace Options (or show them when --replace is not given)."""
+    from smsync_core.config import load_config, parse_replace_groups, save_config
+
     path = Path(args.config) if args.config else None
     config = load_config(path if path is not None and path.exists() else None)
     if args.replace is None:

@@ -5,21 +5,12 @@ from __future__ import annotations
 import argparse
 import sys
 
-from smsync_core.cli._common import (
-    add_connection_args,
-    add_format_arg,
-    table_text,
-    workbench_from_args,
-    write_csv,
-    write_json,
-)
+from smsync_core.cli._options import add_connection_args, add_format_arg
 from smsync_core.errors import UsageError
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Register ``suggest``."""
-    from smsync_core.suggest.engine import DEFAULT_THRESHOLD
-
+    """Register ``suggest`` (the threshold's default is the engine's, looked up when the command runs)."""
     parser = subparsers.add_parser(
         "suggest",
         help="likely matches for customers without a partner (same client under another ID)",
@@ -29,7 +20,8 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     )
     add_connection_args(parser, smsturbo="required")
     parser.add_argument(
-        "--threshold", type=float, default=DEFAULT_THRESHOLD, help=f"lowest score shown (default {DEFAULT_THRESHOLD:g})"
+        "--threshold", type=float, default=None, help="lowest score shown, 0 to 100 (default 50: more likely the "
+        "same client than not)",
     )
     parser.add_argument("--limit", type=int, default=3, help="most suggestions per customer (default 3)")
     add_format_arg(parser)
@@ -38,14 +30,17 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 def run(args: argparse.Namespace) -> int:
     """Print the suggestions; exit 0 whether or not any were found."""
+    from smsync_core.cli._common import table_text, workbench_from_args, write_csv, write_json
+    from smsync_core.suggest.engine import DEFAULT_THRESHOLD
     from smsync_core.suggest.report import to_dict
 
-    if not 0 <= args.threshold <= 100:
+    threshold = DEFAULT_THRESHOLD if args.threshold is None else args.threshold
+    if not 0 <= threshold <= 100:
         raise UsageError("--threshold must be a score between 0 and 100.")
     if args.limit < 1:
         raise UsageError("--limit must be at least 1.")
     wb = workbench_from_args(args)
-    suggestions = wb.suggest(threshold=args.threshold, limit=args.limit)
+    suggestions = wb.suggest(threshold=threshold, limit=args.limit)
     if args.format == "json":
         write_json(to_dict(suggestions))
     elif args.format == "csv":

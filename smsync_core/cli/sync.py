@@ -7,22 +7,14 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from tqdm import tqdm
-
-from smsync_core.apply.run import ApplyResult, dry_run_result
-from smsync_core.cli._common import (
-    add_connection_args,
-    add_format_arg,
-    records,
-    table_text,
-    workbench_from_args,
-    write_json,
-)
-from smsync_core.config import parse_replace_groups
+from smsync_core.cli._options import add_connection_args, add_format_arg
 from smsync_core.errors import UsageError
-from smsync_core.plan import ALL_ELIGIBLE, Plan, parse_selection
+
+if TYPE_CHECKING:
+    from smsync_core.apply.run import ApplyResult
+    from smsync_core.plan import Plan
 
 #: Imports with at least this many changes show a progress bar on stderr.
 PROGRESS_FROM = 1_000
@@ -56,6 +48,8 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 def read_selection(args: argparse.Namespace) -> list[str] | Literal["all-eligible"]:
     """The selection from ``--select``, ``--select-file`` or ``--all-eligible`` (IDs kept exactly)."""
+    from smsync_core.plan import ALL_ELIGIBLE, parse_selection
+
     if args.all_eligible:
         return ALL_ELIGIBLE
     if args.select is not None:
@@ -92,6 +86,8 @@ def progress_bar(total: int) -> Iterator[Callable[[int, int], None] | None]:
     if total < PROGRESS_FROM:
         yield None
         return
+    from tqdm import tqdm
+
     with tqdm(total=total, unit="row", file=sys.stderr, desc="Importing") as bar:
         def update(done: int, _total: int) -> None:
             bar.update(done - bar.n)
@@ -100,6 +96,8 @@ def progress_bar(total: int) -> Iterator[Callable[[int, int], None] | None]:
 
 
 def _print_plan(plan: Plan) -> None:
+    from smsync_core.cli._common import table_text
+
     out = sys.stdout
     out.write(f"Plan {plan.plan_id} ({'all differences' if plan.mode == 'all' else 'missing customers only'}; "
               f"Replace Options: {', '.join(plan.replace_groups) or 'none'})\n")
@@ -112,6 +110,8 @@ def _print_plan(plan: Plan) -> None:
 
 
 def _print_result(result: ApplyResult, plan: Plan, fmt: str) -> None:
+    from smsync_core.cli._common import records, table_text, write_json
+
     if fmt == "json":
         data = result.to_dict()
         if result.outcome == "dry-run":
@@ -135,6 +135,10 @@ def _print_result(result: ApplyResult, plan: Plan, fmt: str) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Plan, confirm and import; exit 0 when done or nothing to do, 1 on conflict, failure or No."""
+    from smsync_core.apply.run import dry_run_result
+    from smsync_core.cli._common import workbench_from_args
+    from smsync_core.config import parse_replace_groups
+
     selection = read_selection(args)
     wb = workbench_from_args(args)
     groups = None if args.replace is None else parse_replace_groups(args.replace, "--replace")

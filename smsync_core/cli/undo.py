@@ -6,11 +6,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from smsync_core.apply.undo import recorded_changes, undo_changes
-from smsync_core.cli._common import add_format_arg, table_text, write_json
+from smsync_core.cli._options import add_format_arg
 from smsync_core.cli.sync import confirm
 from smsync_core.errors import UsageError
-from smsync_core.workbench import connect
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -31,6 +29,10 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 def run(args: argparse.Namespace) -> int:
     """Confirm, undo, print; exit 0 when something was undone or nothing needed to be, else 1."""
+    from smsync_core.apply.undo import recorded_changes, undo_changes
+    from smsync_core.cli._common import table_text, write_json
+    from smsync_core.workbench import connect
+
     wb = connect(None, args.smsturbo, args.config)
     if wb.smsturbo_url is None:
         raise UsageError("No SMSTurbo connection was given; pass --smsturbo URL or set SMSYNC_SMSTURBO_URL.")

@@ -6,10 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from smsync_core.audit.verify import verify
-from smsync_core.cli._common import add_format_arg, write_json
-from smsync_core.config import load_config
-from smsync_core.db.connect import target_engine
+from smsync_core.cli._options import add_format_arg
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -29,6 +26,11 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 def run(args: argparse.Namespace) -> int:
     """Exit 0 when every record matches, 1 naming each file that does not."""
+    from smsync_core.audit.verify import verify
+    from smsync_core.cli._common import write_json
+    from smsync_core.config import load_config
+    from smsync_core.db.connect import target_engine
+
     config = load_config(args.config)
     engine = target_engine(args.smsturbo, config) if args.smsturbo else None
     try:

@@ -1,0 +1,53 @@
+"""The command line starts at once: asking for help imports none of the heavy libraries a command's work needs."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from smsync_core.cli.dispatch import COMMANDS
+
+HEAVY = ("pandas", "sqlalchemy", "pyarrow", "numpy", "adbc_driver_sqlite", "papermill", "nbformat")
+
+# Runs the command line in a fresh interpreter, then prints which heavy libraries it imported.
+_PROBE = """
+import sys
+from smsync_core.cli import main
+try:
+    main(sys.argv[1:])
+except SystemExit:
+    pass
+print(",".join(m for m in {heavy!r} if m in sys.modules))
+"""
+
+
+def _heavy_imports(*words: str) -> tuple[list[str], str]:
+    done = subprocess.run(
+        [sys.executable, "-c", _PROBE.format(heavy=HEAVY), *words],
+        capture_output=True, text=True, timeout=60, cwd=Path(__file__).resolve().parent.parent, check=True,
+    )
+    lines = done.stdout.rstrip("\n").split("\n")
+    return [m for m in lines[-1].split(",") if m], done.stdout
+
+
+def test_help_imports_no_heavy_library() -> None:
+    imported, out = _heavy_imports("--help")
+    assert "usage: smsync" in out
+    assert imported == []
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_each_command_help_imports_no_heavy_library(command: str) -> None:
+    imported, out = _heavy_imports(command, "--help")
+    assert f"usage: smsync {command}" in out
+    assert imported == []
+
+
+def test_suggest_help_states_the_engines_threshold() -> None:
+    from smsync_core.suggest.engine import DEFAULT_THRESHOLD
+
+    _, out = _heavy_imports("suggest", "--help")
+    assert f"default {DEFAULT_THRESHOLD:g}" in " ".join(out.split())
