@@ -213,9 +213,13 @@ class Workbench:
         return run_context(self)
 
     def apply(
-        self, plan: Plan, *, reports_dir: str | Path = "reports", progress: ProgressCallback | None = None
+        self, plan: Plan, *, reports_dir: str | Path = "reports", progress: ProgressCallback | None = None,
+        within: str | None = None,
     ) -> ApplyResult:
-        """Import the plan in one transaction on SMSTurbo, with its record under ``reports_dir``."""
+        """Import the plan in one transaction on SMSTurbo, with its record under ``reports_dir``.
+
+        ``within``: the id of the notebook run this import belongs to (its one record; set by the notebook cells).
+        """
         from smsync_core.apply.run import apply_plan
 
         result = apply_plan(
@@ -225,6 +229,7 @@ class Workbench:
             context=self.run_context(),
             reports_dir=Path(reports_dir),
             progress=progress,
+            within=within,
         )
         self.refresh()
         return result

@@ -7,6 +7,7 @@ tamper with records work on copies of it.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import sqlite3
 from pathlib import Path
@@ -130,11 +131,12 @@ def test_housekeeping_notebook_leaves_plots_worklist_and_record(demo_run: dict[s
     run = demo_run["housekeeping"]
     assert run.ok, run.error
     record = run.record_dir
+    pdf = {"housekeeping.pdf"} if (record / "housekeeping.pdf").is_file() else set()  # where Chromium is
     assert {p.name for p in record.iterdir()} == {"housekeeping.ipynb", "housekeeping.html", "worklist.xlsx",
-                                                 "manifest.json"}
+                                                 "manifest.json", *pdf}
     data = manifest(record)
     assert data["kind"] == "notebook" and data["outcome"] == DONE and data["notebook"] == "housekeeping.ipynb"
-    assert set(data["files"]) == {"housekeeping.ipynb", "housekeeping.html", "worklist.xlsx"}
+    assert set(data["files"]) == {"housekeeping.ipynb", "housekeeping.html", "worklist.xlsx", *pdf}
     assert data["parameters"]["sage_url"] == demo_run["paths"].sage_url
     assert data["parameter_defaults"]["worklist_path"] == '"worklist.xlsx"'  # not given: the default, recorded
     assert {"papermill", "nbconvert", "python"} <= set(data["versions"])
@@ -170,11 +172,11 @@ def test_reconcile_notebook_imports_all_eligible_and_names_the_import(demo_run: 
     assert data["parameters"] == {"sage_url": demo_run["paths"].sage_url,
                                   "smsturbo_url": demo_run["paths"].smsturbo_url,
                                   "select": "all-eligible", "apply": True, "interactive": False}
-    assert data["imports"] == [run.import_run_id]
-    sync = run.record_dir.parent / str(run.import_run_id)
-    sync_manifest = manifest(sync)
-    assert sync_manifest["kind"] == "sync" and sync_manifest["outcome"] == "committed"
-    assert sync_manifest["sequence"] + 1 == data["sequence"]  # the import is sealed first, then the notebook
+    # one import, one record, one id: the import's record is the run's
+    assert run.import_run_id == run.run_id and data["kind"] == "sync" and data["outcome"] == "committed"
+    assert data["notebook"] == "reconcile.ipynb" and {"changes.jsonl", "reconcile.html"} <= set(data["files"])
+    assert [r.name for r in records(demo_run["reports"])] == sorted(
+        [demo_run["housekeeping"].run_id, run.run_id])
     page = (run.record_dir / "reconcile.html").read_text("utf-8")
     assert "Import completed" in page and str(len(demo_run["eligible"])) in page
     assert "all-eligible" in page  # parameters in the header
@@ -211,7 +213,7 @@ def test_a_failing_notebook_leaves_its_record_and_exits_1(tmp_path: Path,
     assert str(record) in out
     data = manifest(record)
     assert data["outcome"] == "failed" and "RuntimeError: no such company" in data["error"]
-    assert set(data["files"]) == {"raises.ipynb", "raises.html"}
+    assert set(data["files"]) - {"raises.pdf"} == {"raises.ipynb", "raises.html"}
     executed = json.loads((record / "raises.ipynb").read_text("utf-8"))
     assert "never reached" not in json.dumps([c.get("outputs") for c in executed["cells"]])
     page = (record / "raises.html").read_text("utf-8")
@@ -272,8 +274,8 @@ def test_synchronize_in_the_interactive_notebook_is_archived_like_a_headless_run
     assert result is not None and result.outcome == "committed" and sorted(result.inserted) == chosen
     assert set(chosen) <= customers(paths.smsturbo)
     data = manifest(result.record_dir)
-    assert data["kind"] == "notebook" and data["parameters"]["select"] == ",".join(chosen)
-    assert data["parameters"]["interactive"] is False and data["imports"] == [result.notebook_run.import_run_id]
+    assert data["kind"] == "sync" and data["parameters"]["select"] == ",".join(chosen)
+    assert data["parameters"]["interactive"] is False and result.notebook_run.import_run_id == result.run_id
     assert result.run_id in flow.dialog.text
     again = sync.on_synchronize(frozenset(chosen))  # SyncPanes' callback, same selection: nothing to do
     assert again.outcome == "nothing-to-do" and not again.inserted
@@ -284,8 +286,7 @@ def test_synchronize_in_the_interactive_notebook_is_archived_like_a_headless_run
 
 
 def _record_size(run: Any) -> int:
-    dirs = [run.record_dir] + ([run.record_dir.parent / run.import_run_id] if run.import_run_id else [])
-    return sum(p.stat().st_size for d in dirs for p in d.iterdir())
+    return sum(p.stat().st_size for p in run.record_dir.iterdir() if p.suffix != ".pdf")
 
 
 @pytest.mark.notebook
@@ -305,3 +306,54 @@ def test_the_record_does_not_grow_with_the_customers_in_the_panes(tmp_path: Path
         sizes[clients] = _record_size(run)
     # 100 times the customers, the same 10 changes: the record stays within a few percent
     assert abs(sizes[30_000] - sizes[300]) < 0.05 * sizes[300], sizes
+
+
+# --- one import, one record, one id; the auditor's page and its PDF --------------------------------------
+
+
+@pytest.mark.notebook
+def test_a_notebook_import_is_one_record_whose_id_undo_reverses(tmp_path: Path,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    from smsync_core.notebooks.record_page import chromium
+
+    paths = build_demo(tmp_path / "demo", clients=300)
+    before = customers(paths.smsturbo)
+    wb = smsync_core.connect(paths.sage_url, paths.smsturbo_url)
+    rec = wb.reconcile()
+    chosen = sorted(rec.sage_only.loc[rec.sage_only["eligible"], "customer_id"].astype(str))[:5]
+    wb.close()
+    unknown = ["NOT-IN-SAGE-1", "NOT-IN-SAGE-2"]
+    reports = tmp_path / "reports"
+    code, out, err = run_cli(capsys, "run", str(NOTEBOOKS / "reconcile.ipynb"), "-p", "sage_url", paths.sage_url,
+                             "-p", "smsturbo_url", paths.smsturbo_url, "-p", "select", ",".join(chosen + unknown),
+                             "-p", "apply", "true", "--reports", str(reports))
+    assert code == 0, err
+    (record,) = records(reports)  # one record: the notebook's files and the import's changes together
+    assert f"Run {record.name}: committed" in out
+    data = manifest(record)
+    assert data["kind"] == "sync" and data["outcome"] == "committed" and data["counts"]["insert"] == 5
+    assert {"reconcile.ipynb", "reconcile.html", "changes.jsonl", "skipped.jsonl"} <= set(data["files"])
+    assert customers(paths.smsturbo) - before == set(chosen)
+    # the auditor's page: every change and every skipped client, no Python or pandas leftovers, no paths
+    page = (record / "reconcile.html").read_text("utf-8")
+    for cid in chosen:  # a change: the customer's cell spans its fields' rows
+        assert re.search(rf'<td rowspan="\d+">{cid}</td>', page), cid
+    for cid in unknown:  # a skipped client, with the reason beside it
+        assert re.search(rf"<td>{cid}</td><td>[^<]+</td>", page), cid
+    for leftover in ("{'", "None", "NaN", "<NA>", str(tmp_path)):
+        assert leftover not in page, leftover
+    assert "smsync verify reports/" + record.name in page and data["files"]["changes.jsonl"] in page
+    if chromium() is None:
+        assert "Chromium" in data["pdf"]
+        pytest.skip("Chromium is not installed, so the record has no PDF (apt-get install chromium)")
+    assert (record / "reconcile.pdf").read_bytes().startswith(b"%PDF") and "reconcile.pdf" in data["files"]
+    # the id `smsync run` printed is the one `smsync undo` takes: SMSTurbo is back to before, the undo recorded
+    code, out, err = run_cli(capsys, "undo", record.name, "--smsturbo", paths.smsturbo_url,
+                             "--reports", str(reports), "--yes")
+    assert code == 0, err
+    assert "Undo completed: 5 removed" in out
+    assert customers(paths.smsturbo) == before
+    undo = [r for r in records(reports) if r != record]
+    assert len(undo) == 1 and manifest(undo[0])["kind"] == "undo" and manifest(undo[0])["undoes"] == record.name
+    assert main(["verify", str(reports), "--smsturbo", paths.smsturbo_url]) == 0
+

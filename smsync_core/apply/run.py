@@ -30,7 +30,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, wait
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from operator import attrgetter
 from pathlib import Path
@@ -104,8 +104,12 @@ def dry_run_result(plan: Plan) -> ApplyResult:
 
 
 def apply_plan(plan: Plan, engine: sa.Engine, config: Config, *, context: RunContext, reports_dir: Path,
-               progress: Progress | None = None, hook: Hook | None = None) -> ApplyResult:
-    """Import ``plan`` into SMSTurbo in one transaction, with its record under ``reports_dir``."""
+               progress: Progress | None = None, hook: Hook | None = None, within: str | None = None,
+               ) -> ApplyResult:
+    """Import ``plan`` into SMSTurbo in one transaction, with its record under ``reports_dir``.
+
+    ``within``: the run id of the notebook run this import is part of (see :func:`execute_run`).
+    """
     request = RunRequest(
         kind="sync",
         changes=tuple(plan.update_changes()),
@@ -116,7 +120,7 @@ def apply_plan(plan: Plan, engine: sa.Engine, config: Config, *, context: RunCon
         shape=_shape(plan, config),
     )
     return execute_run(request, engine, config, context=context, reports_dir=Path(reports_dir),
-                       progress=progress, hook=hook)
+                       progress=progress, hook=hook, within=within)
 
 
 def _shape(plan: Plan, config: Config) -> smsturbo.Shape:
@@ -137,14 +141,21 @@ def _resolve(reports_dir: Path, lookup: Callable[[PendingRecord], Mapping[str, A
 
 
 def execute_run(request: RunRequest, engine: sa.Engine, config: Config, *, context: RunContext,
-                reports_dir: Path, progress: Progress | None = None, hook: Hook | None = None) -> ApplyResult:
-    """Run the protocol of the module docstring for ``request``."""
-    run_id = new_run_id()
+                reports_dir: Path, progress: Progress | None = None, hook: Hook | None = None,
+                within: str | None = None) -> ApplyResult:
+    """Run the protocol of the module docstring for ``request``.
+
+    ``within``: the id of the notebook run this run is part of (one run, one record, one id). That run holds the
+    reports directory's lock for its whole execution and seals the record afterwards, with the notebook's files:
+    this run takes its id, does not take the lock again, and leaves its record pending with its outcome settled
+    (:attr:`PendingRecord.held`).
+    """
+    run_id = within or new_run_id()
     runs = runs_table(config.audit_table, config.smsturbo.schema)
     lookup = run_lookup(engine, runs)
     if request.empty:
         if (reports_dir / PENDING).is_dir() and any((reports_dir / PENDING).iterdir()):
-            with reports_lock(reports_dir):
+            with _lock(reports_dir, within):
                 _resolve(reports_dir, lookup)
         return ApplyResult(run_id, "nothing-to-do", (), (), request.skipped, None, kind=request.kind)
     step: Hook = hook or (lambda _name: None)
@@ -154,12 +165,13 @@ def execute_run(request: RunRequest, engine: sa.Engine, config: Config, *, conte
     identity = target_identity(engine)
 
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="smsync-record") as background, \
-            reports_lock(reports_dir), _collector_paused():
+            _lock(reports_dir, within), _collector_paused():
         _resolve(reports_dir, lookup)
         details = {**request.details, "target_identity": identity, "undoes": request.undoes,
                    "planned": _counts(request.inserts, request.changes)}
         record = PendingRecord.begin(reports_dir, run_id=run_id, kind=request.kind, context=context,
                                      details=details)
+        record.held = within is not None
         if len(request.skipped):
             record.write_file("skipped.jsonl", _jsonl(request.skipped))
             record.save()
@@ -171,6 +183,11 @@ def execute_run(request: RunRequest, engine: sa.Engine, config: Config, *, conte
             except _Retry:
                 time.sleep(random.uniform(0.01, 0.05) * attempt)
         raise AssertionError("unreachable")
+
+
+def _lock(reports_dir: Path, within: str | None) -> AbstractContextManager[None]:
+    """The reports directory's lock, unless the notebook run ``within`` holds it already."""
+    return nullcontext() if within is not None else reports_lock(reports_dir)
 
 
 @dataclass(frozen=True)

@@ -165,9 +165,17 @@ class PendingRecord:
         """Write the manifest as it stands (still pending)."""
         write_atomic(self.path / MANIFEST, manifest_bytes(self.manifest))
 
+    #: True while the record belongs to a notebook run that seals it (adds its files, links it) afterwards;
+    #: :meth:`finalize` then settles the outcome but leaves the record pending for that run.
+    held: bool = False
+
     def finalize(self, outcome: str, *, error: str | None = None, finished_at: str | None = None,
                  **updates: Any) -> Path:
-        """Close the record: hash every file, link it into the chain, move it to ``reports/<run-id>``."""
+        """Close the record: hash every file, link it into the chain, move it to ``reports/<run-id>``.
+
+        A :attr:`held` record only has its outcome written: the notebook run that holds it links it when sealing
+        (or, if that run dies, the next :func:`resolve_pending` does).
+        """
         if outcome not in OUTCOMES:
             raise ValueError(f"a record cannot end as {outcome!r}")
         files = {
@@ -179,6 +187,8 @@ class PendingRecord:
         self.manifest.update(outcome=outcome, error=error, finished_at=finished_at or utc_now(), files=files)
         data = manifest_bytes(self.manifest)
         write_atomic(self.path / MANIFEST, data)
+        if self.held:
+            return self.path
         return self._link(sha256_bytes(data))
 
     def _link(self, manifest_sha256: str) -> Path:

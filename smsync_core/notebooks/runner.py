@@ -4,8 +4,14 @@ A run is executed in ``reports/.running/<run-id>/`` (the kernel finds that direc
 and writes its extra files there, e.g. the housekeeping worklist). When the kernel is done, whatever the outcome,
 the run is sealed as one record of the chain kept by :mod:`smsync_core.audit.record`: the executed notebook (secrets
 scrubbed, no widget state), its HTML rendering without code (what an auditor reads), the files the notebook wrote,
-and ``manifest.json`` with their hashes, the parameters, versions, user, times and outcome. An import made by the
-notebook is its own ``sync`` record, written by ``wb.apply``; the notebook's record names it under ``imports``.
+and ``manifest.json`` with their hashes, the parameters, versions, user, times and outcome.
+
+One import, one record, one id: the runner holds the reports directory's lock for the whole run and gives the kernel
+its run id (``SMSYNC_RUN_ID``); an import the notebook makes (``wb.apply`` via :func:`cells.import_plan`) takes that
+id, commits with its ``smsync_runs`` row as any import does, and leaves its record pending with the outcome
+settled. Sealing adds the notebook's files to that same record and links it into the chain, so the id printed is
+the one ``smsync undo`` accepts. The auditor's page (:mod:`.record_page`) lists every change and skip; a PDF of
+it is printed beside it by Chromium where installed.
 """
 
 from __future__ import annotations
@@ -23,10 +29,12 @@ from importlib import metadata, resources
 from pathlib import Path
 from typing import Any
 
-from smsync_core.audit.record import OUTCOMES, PendingRecord, RunContext, reports_lock
+from smsync_core.audit.context import RunContext, jsonable
+from smsync_core.audit.record import MANIFEST, OUTCOMES, PENDING, PendingRecord, reports_lock
 from smsync_core.clock import new_run_id, utc_now
 from smsync_core.config import load_config
-from smsync_core.errors import SmsyncError
+from smsync_core.errors import SmsyncError, UsageError
+from smsync_core.notebooks import record_page
 from smsync_core.notebooks.params import check_parameters, declared_parameters, protect_parameters
 
 #: The Jupyter kernel papermill runs notebooks with: this interpreter, registered under ``sys.prefix``.
@@ -36,6 +44,7 @@ RUNNING = ".running"
 #: Environment variables the kernel of a run receives.
 ENV_RECORD_DIR = "SMSYNC_RECORD_DIR"
 ENV_REPORTS_DIR = "SMSYNC_REPORTS_DIR"
+ENV_RUN_ID = "SMSYNC_RUN_ID"
 #: What the notebook writes for the runner when it imported (the ``sync`` JSON shape).
 IMPORT_FILE = "import.json"
 #: Outcome of a notebook that ran to its end ("committed" until the record format knows "completed").
@@ -60,8 +69,25 @@ class NotebookRun:
 
     @property
     def ok(self) -> bool:
-        """True when the notebook ran to its end."""
-        return self.outcome != "failed"
+        """True when the notebook ran to its end (and its import, if any, did not stop on a conflict)."""
+        return self.outcome not in ("failed", "conflict", "pending")
+
+    @property
+    def html(self) -> Path:
+        """The auditor's page of the record."""
+        return self.record_dir / f"{Path(self.notebook).stem}.html"
+
+    @property
+    def pdf(self) -> Path | None:
+        """The printable PDF of the page, when Chromium could print it."""
+        path = self.html.with_suffix(".pdf")
+        return path if path.name in self.files else None
+
+    @property
+    def skipped(self) -> tuple[tuple[str, str], ...]:
+        """(Customer ID, reason) of each selected client the import left out."""
+        rows = (self.imported or {}).get("skipped") or ()
+        return tuple((str(r.get("customer_id") or ""), str(r.get("reason") or "")) for r in rows)
 
     @property
     def inserted(self) -> tuple[str, ...]:
@@ -75,12 +101,16 @@ class NotebookRun:
 
     @property
     def import_run_id(self) -> str | None:
-        """The run id of the import's own (``sync``) record, if the notebook imported."""
-        value = (self.imported or {}).get("run_id")
-        return None if value is None else str(value)
+        """The run id of the notebook's import: the run's own id (one record), or None when nothing was imported."""
+        committed = self.imported is not None and self.imported.get("outcome") == "committed"
+        return self.run_id if committed else None
 
     def message(self) -> str:
         """One sentence for people."""
+        if self.outcome == "pending":
+            return (f"{self.notebook} stopped during its import: {str(self.error).rstrip('. ')}; its record "
+                    f"{self.run_id} stays pending until the next import or `smsync verify --smsturbo URL` "
+                    "settles it.")
         if not self.ok:
             return f"{self.notebook} failed: {str(self.error).rstrip('. ')}; its record is in {self.record_dir}."
         if self.imported is not None and self.imported.get("outcome") == "committed":
@@ -154,29 +184,35 @@ def run_notebook(
         values["interactive"] = False  # papermill runs headless
     protected = protect_parameters(values)
     reports = Path(reports_dir).resolve()
+    if os.environ.get(ENV_RUN_ID) and Path(os.environ.get(ENV_REPORTS_DIR) or ".").resolve() == reports:
+        raise UsageError("A notebook run cannot start another run on the same reports folder while it holds it; "
+                         "run the second notebook after this one.")
     run_id = new_run_id()
     stage = reports / RUNNING / run_id
     stage.mkdir(parents=True)
     executed = stage / f"{path.stem}.ipynb"
     kernel = kernel_name or ensure_kernel()
-    started, error = utc_now(), None
-    env = {**protected.environment, ENV_RECORD_DIR: str(stage), ENV_REPORTS_DIR: str(reports)}
-    try:
-        papermill.execute_notebook(
-            str(path), str(executed), parameters=protected.recorded, kernel_name=kernel,
-            progress_bar=False, log_output=False, store_widget_state=False, execution_timeout=timeout,
-            kernel_manager_class=kernel_manager_class(env),
+    env = {**protected.environment, ENV_RECORD_DIR: str(stage), ENV_REPORTS_DIR: str(reports), ENV_RUN_ID: run_id}
+    # The lock is held from the start to the seal: the kernel's import uses this run's id and record (see the
+    # module docstring); other imports and verify on this reports directory wait for the run to finish.
+    with reports_lock(reports):
+        started, error = utc_now(), None
+        try:
+            papermill.execute_notebook(
+                str(path), str(executed), parameters=protected.recorded, kernel_name=kernel,
+                progress_bar=False, log_output=False, store_widget_state=False, execution_timeout=timeout,
+                kernel_manager_class=kernel_manager_class(env),
+            )
+        except papermill.PapermillExecutionError as exc:
+            error = f"cell {exc.exec_count} raised {exc.ename}: {exc.evalue}"
+        except Exception as exc:  # kernel died, timeout, unreadable output: still recorded
+            error = f"{type(exc).__name__}: {exc}"
+        finished = utc_now()
+        return seal(
+            path, stage, reports, run_id=run_id, recorded=protected.recorded, secrets=protected.secrets,
+            context=_context(values, protected.secrets), started=started, finished=finished, error=error,
+            kernel=kernel, defaults={name: p.default for name, p in declared.items()},
         )
-    except papermill.PapermillExecutionError as exc:
-        error = f"cell {exc.exec_count} raised {exc.ename}: {exc.evalue}"
-    except Exception as exc:  # kernel died, timeout, unreadable output: still recorded
-        error = f"{type(exc).__name__}: {exc}"
-    finished = utc_now()
-    return seal(
-        path, stage, reports, run_id=run_id, recorded=protected.recorded, secrets=protected.secrets,
-        context=_context(values, protected.secrets), started=started, finished=finished, error=error,
-        kernel=kernel, defaults={name: p.default for name, p in declared.items()},
-    )
 
 
 def _context(values: Mapping[str, Any], secrets: frozenset[str]) -> RunContext:
@@ -255,55 +291,86 @@ def render_html(notebook: Mapping[str, Any], header: Mapping[str, Any]) -> str:
 def seal(source: Path, stage: Path, reports: Path, *, run_id: str, recorded: Mapping[str, Any],
          secrets: frozenset[str], context: RunContext, started: str, finished: str, error: str | None,
          kernel: str, defaults: Mapping[str, str]) -> NotebookRun:
-    """Turn a finished execution directory into the next record of the chain and remove the directory."""
+    """Turn a finished execution directory into the next record of the chain and remove the directory.
+
+    Call holding the reports directory's lock. When the notebook imported, its import's record (pending, outcome
+    settled, same run id) receives the notebook's files and becomes the run's one record; otherwise a record of
+    kind ``notebook`` is started here. An import whose outcome the kernel never settled (it died mid-way) stays
+    pending with the notebook's files, for the next import or ``verify --smsturbo`` to settle against SMSTurbo.
+    """
     executed = stage / f"{source.stem}.ipynb"
     notebook = archived_notebook(executed, source, secrets)
     imported = read_import(stage)
     if imported is not None:
         imported = scrub(imported, secrets)
     error = None if error is None else scrub(error, secrets)
-    outcome = DONE if error is None else "failed"
     kernel_python = notebook.get("metadata", {}).get("language_info", {}).get("version")
     defaults = scrub(dict(defaults), secrets)
-    shown = {name: (recorded[name], False) if name in recorded else (text, True) for name, text in defaults.items()}
-    header = {"run_id": run_id, "notebook": source.name, "parameters": shown, "outcome": outcome,
-              "error": error, "started_at": started, "finished_at": finished, "imported": imported,
-              "os_user": context.os_user, "host": context.host}
-    try:
-        page = render_html(notebook, header)
-    except Exception as exc:  # the record is still written, and says why its HTML is missing
-        error = scrub(f"{error + '; ' if error else ''}the HTML rendering failed ({type(exc).__name__}: {exc})",
-                      secrets)
-        outcome = "failed"
-        page = f"<!DOCTYPE html><title>{run_id}</title><p>Run {run_id} of {html.escape(source.name)}: " \
-               f"{html.escape(error)}</p>"
-    files: dict[str, bytes] = {
-        executed.name: (json.dumps(notebook, indent=1, ensure_ascii=False) + "\n").encode("utf-8"),
-        f"{source.stem}.html": scrub(page, secrets).encode("utf-8"),
-    }
-    for extra in sorted(p for p in stage.iterdir() if p.is_file() and p.name not in files):
-        if extra.name.startswith("."):
-            continue
-        data = extra.read_bytes()
-        files[extra.name] = scrub(data.decode("utf-8"), secrets).encode("utf-8") if extra.suffix in (
-            ".json", ".jsonl", ".csv", ".txt", ".html", ".md") else data
     details = {
-        "started_at": started,
         "notebook": source.name,
         "notebook_sha256": hashlib.sha256(source.read_bytes()).hexdigest(),
+        "notebook_started_at": started,
         "parameters": dict(recorded),
         "parameter_defaults": defaults,
         "kernel": kernel,
         "versions": versions(kernel_python),
-        "imports": [imported["run_id"]] if imported and imported.get("outcome") == "committed" else [],
     }
-    with reports_lock(reports):
-        record = PendingRecord.begin(reports, run_id=run_id, kind="notebook", context=context, details=details)
-        for name, data in files.items():
-            record.write_file(name, data)
+    held = reports / PENDING / run_id
+    if (held / MANIFEST).is_file():  # the notebook imported: its import's record is this run's record
+        record = PendingRecord.load(held)
+        record.manifest.update(jsonable(details))
+        outcome = str(record.manifest["outcome"])
+        if outcome == "committed" and error is not None:  # a later cell failed; the import stands
+            record.manifest["notebook_error"] = error
+        error = (record.manifest.get("error") or error) if outcome != "committed" else None
+    else:
+        record = PendingRecord.begin(reports, run_id=run_id, kind="notebook", context=context,
+                                     details={"started_at": started, **details})
+        outcome = DONE if error is None else "failed"
+    shown = {name: (recorded[name], False) if name in recorded else (text, True) for name, text in defaults.items()}
+    view = {**record.manifest, "outcome": outcome, "error": error, "finished_at": finished}
+    header = {"run_id": run_id, "notebook": source.name, "outcome": outcome, "error": error,
+              **record_page.page_context(record.path, view, shown)}
+    try:
+        page = scrub(_no_machine_paths(render_html(notebook, header), reports, stage), secrets)
+    except Exception as exc:  # the record is still written, and says why its HTML is missing
+        error = scrub(f"{error + '; ' if error else ''}the HTML rendering failed ({type(exc).__name__}: {exc})",
+                      secrets)
+        outcome = "failed" if outcome == DONE else outcome
+        page = f"<!DOCTYPE html><title>{run_id}</title><p>Run {run_id} of {html.escape(source.name)}: " \
+               f"{html.escape(error)}</p>"
+    files: dict[str, bytes] = {
+        executed.name: (json.dumps(notebook, indent=1, ensure_ascii=False) + "\n").encode("utf-8"),
+        f"{source.stem}.html": page.encode("utf-8"),
+    }
+    pdf, no_pdf = record_page.print_pdf(page)
+    if pdf is not None:
+        files[f"{source.stem}.pdf"] = pdf
+    else:
+        record.manifest["pdf"] = no_pdf
+    for extra in sorted(p for p in stage.iterdir() if p.is_file() and p.name not in files):
+        if extra.name.startswith(".") or extra.name in record.manifest["files"]:
+            continue
+        data = extra.read_bytes()
+        files[extra.name] = scrub(data.decode("utf-8"), secrets).encode("utf-8") if extra.suffix in (
+            ".json", ".jsonl", ".csv", ".txt", ".html", ".md") else data
+    for name, data in files.items():
+        record.write_file(name, data)
+    if outcome == "pending":
+        record.save()
+        final = record.path
+        error = error or "the kernel stopped before the import's outcome was known"
+    else:
         final = record.finalize(outcome, error=error, finished_at=finished)
     cleanup(stage)
     return NotebookRun(run_id, source.name, outcome, final, dict(recorded), error, imported, tuple(files))
+
+
+def _no_machine_paths(page: str, reports: Path, stage: Path) -> str:
+    """The page with the run's folders named as ``reports/...`` (an auditor's copy has other machine paths)."""
+    for folder in (stage, reports):
+        page = page.replace(str(folder), "reports" if folder == reports else f"reports/{stage.name}")
+    return page
 
 
 def read_import(stage: Path) -> dict[str, Any] | None:
