@@ -73,9 +73,7 @@ def run(args: argparse.Namespace) -> int:
     if not reconcile.ok:
         raise NotebookFailed(reconcile.message())
     out.write("\nRecords (open the .html files to read them; check them with `.venv/bin/smsync verify`):\n")
-    records = [housekeeping.record_dir, reconcile.record_dir]
-    if reconcile.import_run_id:
-        records.append(reconcile.record_dir.parent / reconcile.import_run_id)
+    records = [housekeeping.record_dir, reconcile.record_dir]  # the import is part of the reconcile run's record
     for record in records:
         files = ", ".join(sorted(p.name for p in record.iterdir() if p.is_file()))
         out.write(f"  {record}  ({_size(record) / 1024:,.0f} KB: {files})\n")

@@ -42,9 +42,9 @@ def run(args: argparse.Namespace) -> int:
     out.write(f"Run {result.run_id}: {result.outcome}\nRecord: {result.record_dir}\n")
     for name in sorted((*result.files, "manifest.json")):
         out.write(f"  {result.record_dir / name}\n")
-    if result.import_run_id:
-        out.write(f"Import: run {result.import_run_id}, {len(result.inserted)} inserted, "
-                  f"{len(result.updated)} updated\n")
+    if result.import_run_id:  # the import is part of this run's record: `smsync undo RUN_ID` reverses it
+        out.write(f"Import: {len(result.inserted)} inserted, {len(result.updated)} updated, "
+                  f"{len(result.skipped)} skipped; undo with `smsync undo {result.run_id}`\n")
     if not result.ok:
         raise NotebookFailed(result.message())
     return 0
