@@ -11,6 +11,7 @@ layout stay as they were.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import tomllib
@@ -24,7 +25,7 @@ from tomlkit.items import Table
 
 from smsync_core import schema
 from smsync_core.errors import ConfigurationError
-from smsync_core.redact import strip_password
+from smsync_core.redact import Scrubber, strip_password
 
 DEFAULT_FILE = "smsync.toml"
 ENV_SAGE_URL = "SMSYNC_SAGE_URL"
@@ -150,6 +151,29 @@ def load_config(source: str | Path | Mapping[str, Any] | Config | None = None) -
         if urls[side] is not None:
             origins[side] = FROM_ENVIRONMENT if from_env else FROM_FILE
     return dataclasses.replace(config, sage_url=urls["sage"], smsturbo_url=urls["smsturbo"], url_origins=origins)
+
+
+def secrets_in_play(
+    *urls: str | None, config: Config | str | Path | Mapping[str, Any] | None = None
+) -> Scrubber:
+    """A scrubber that knows every secret in play, whatever its source: the URLs given (command line, Set Up
+    screen), the environment (URLs and password variables), and the configuration: its connections and, when it
+    comes from a file (``config``, ``$SMSYNC_CONFIG`` or ``./smsync.toml``), everything that file says."""
+    scrubber = Scrubber.collect(urls)
+    path: Path | None = None
+    if isinstance(config, Config):
+        scrubber.add_url(config.sage_url).add_url(config.smsturbo_url)
+        path = config.path
+    elif isinstance(config, Mapping):
+        scrubber.add_mapping(config)
+    elif config is not None:
+        path = Path(config)
+    else:
+        path = Path(os.environ.get(ENV_CONFIG) or default_config_path())
+    if path is not None and path.is_file():
+        with contextlib.suppress(ConfigurationError, OSError):  # an unreadable file has nothing to hide here
+            scrubber.add_mapping(_read_toml(path))
+    return scrubber
 
 
 def _read_toml(path: Path) -> dict[str, Any]:

@@ -152,6 +152,11 @@ class Scrubber:
             self._extend(encodings(secret))
         return self
 
+    def add_scrubber(self, other: Scrubber) -> Scrubber:
+        """Every secret another scrubber knows."""
+        self._extend(other.secrets)
+        return self
+
     def add_url(self, url: str | URL | None) -> Scrubber:
         """The secrets a connection URL or ODBC string carries."""
         self._extend(url_secrets(url))

@@ -1,7 +1,9 @@
 """The ``smsync`` command line: parse, call the workbench, print; errors are one sentence and an exit code.
 
 Exit codes: 0 the command did its job (differences are not an error); 1 it could not (connection, access
-denied, conflict, verification failed); 2 bad usage or configuration.
+denied, conflict, verification failed); 2 bad usage or configuration. Every sentence on stderr passes through a
+:class:`~smsync_core.redact.Scrubber` that knows the secrets of the command line, the environment and the
+configuration file, so no password reaches the terminal whatever a driver quoted.
 """
 
 from __future__ import annotations
@@ -49,13 +51,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; return its exit code."""
+    words = [str(w) for w in (sys.argv[1:] if argv is None else argv)]
     parser = build_parser()
+    config: str | None = None
     try:
-        args = parser.parse_args(argv)
+        args = parser.parse_args(words)
+        config = getattr(args, "config", None)
         code = args.run(args)
         return int(code or 0)
     except SmsyncError as exc:
-        print(f"smsync: {exc}", file=sys.stderr)
+        _say(f"smsync: {exc}", words, config)
         return exc.exit_code
     except KeyboardInterrupt:
         print("smsync: interrupted; nothing was changed that was not already committed.", file=sys.stderr)
@@ -65,11 +70,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # the user gets a sentence, never a bare traceback
         if os.environ.get("SMSYNC_DEBUG"):
             raise
-        print(
-            f"smsync: unexpected {type(exc).__name__}: {exc}; run again with SMSYNC_DEBUG=1 for details and report it.",
-            file=sys.stderr,
-        )
+        _say(f"smsync: unexpected {type(exc).__name__}: {exc}; run again with SMSYNC_DEBUG=1 for details and "
+             "report it.", words, config)
         return 1
+
+
+def _say(sentence: str, words: Sequence[str], config: str | None) -> None:
+    """Print one sentence on stderr with every secret in play replaced by ``***``."""
+    from smsync_core.config import secrets_in_play  # on an error only: --help stays light (no SQLAlchemy)
+
+    given = [w.split("=", 1)[1] if w.startswith("--") and "=" in w else w for w in words]
+    print(secrets_in_play(*given, config=config).scrub(sentence), file=sys.stderr)
 
 
 def entry() -> None:

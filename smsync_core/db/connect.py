@@ -19,7 +19,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, NoSuchTableError
 
-from smsync_core.config import Config, SqlServerOptions
+from smsync_core.config import Config, SqlServerOptions, secrets_in_play
 from smsync_core.db.dialects import SQLServer, dialect_of
 from smsync_core.errors import (
     AccessDenied,
@@ -31,11 +31,10 @@ from smsync_core.errors import (
     SchemaMismatch,
     SmsyncError,
 )
-from smsync_core.redact import redact_url
+from smsync_core.redact import PASSWORD_ENV, redact_url
 
 Side = Literal["sage", "smsturbo"]
 SIDE_NAMES: dict[str, str] = {"sage": "Sage 100", "smsturbo": "SMSTurbo"}
-PASSWORD_ENV: dict[str, str] = {"sage": "SMSYNC_SAGE_PASSWORD", "smsturbo": "SMSYNC_SMSTURBO_PASSWORD"}
 
 _READ_VERBS = frozenset({"SELECT", "WITH", "SHOW", "EXPLAIN", "DESCRIBE", "DESC", "PRAGMA", "SET", "VALUES"})
 # Keywords that make a statement begun with a read verb write (SELECT ... INTO, a data-modifying CTE, FOR UPDATE,
@@ -231,6 +230,12 @@ _DUPLICATE_KEY = re.compile(
     r"\((1062|2627|2601)\)|\b23505\b|Duplicate entry|duplicate key|UNIQUE constraint failed|"
     r"Violation of (PRIMARY|UNIQUE) KEY"
 )
+# NOT NULL violations, naming the column: SQLite, PostgreSQL (23502), MySQL/MariaDB (1048, 1364), SQL Server (515).
+_NOT_NULL = re.compile(
+    r"NOT NULL constraint failed: (?:[^.\s]+\.)?(\S+)|null value in column \"([^\"]+)\"[^\n]*violates not-null|"
+    r"Column '([^']+)' cannot be null|Field '([^']+)' doesn't have a default value|"
+    r"Cannot insert the value NULL into column '([^']+)'"
+)
 _MISSING_COLUMN = re.compile(r"no such column|\b(42703|1054|207)\b|Unknown column|Invalid column name")
 
 
@@ -257,7 +262,15 @@ def _error_codes(exc: DBAPIError) -> frozenset[str]:
 
 
 def translate_error(exc: DBAPIError | NoSuchTableError, side: Side, url: str | URL | None = None) -> SmsyncError:
-    """Turn a database error into one sentence that says what to do."""
+    """Turn a database error into one sentence that says what to do; no secret of ``url``, of the environment's
+    connections or of the configuration file survives in it, whatever the driver's own text quoted."""
+    error = _translate(exc, side, url)
+    scrubber = secrets_in_play(None if url is None else str(url))
+    clean = scrubber.scrub(str(error))
+    return error if clean == str(error) else type(error)(clean)
+
+
+def _translate(exc: DBAPIError | NoSuchTableError, side: Side, url: str | URL | None) -> SmsyncError:
     where = SIDE_NAMES[side]
     if isinstance(exc, NoSuchTableError):
         return SchemaMismatch(
@@ -273,6 +286,14 @@ def translate_error(exc: DBAPIError | NoSuchTableError, side: Side, url: str | U
         return ImportFailed(
             f"The {where} database cannot store a NUL character (\\0) in text ({_first_line(exc)}); "
             "remove it from that client in Sage 100 and run smsync again."
+        )
+    required = _NOT_NULL.search(text)
+    if required:
+        column = next(c for c in required.groups() if c)
+        return ImportFailed(
+            f"The {where} database requires a value in column '{column}', and a customer to be written has none "
+            f"there; give {column} a value in the ZZDEFAULT template customer (or a default in the database), or "
+            f"map a Sage 100 field to it in [{side}.columns] of smsync.toml, then run smsync again."
         )
     if _DUPLICATE_KEY.search(text):
         return ConflictError(

@@ -16,14 +16,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from smsync_core.db.connect import PASSWORD_ENV
 from smsync_core.errors import UsageError
-from smsync_core.redact import redact_url, url_secrets
+from smsync_core.redact import MASK, Scrubber, is_secret_key, redact_url
 
 #: Environment variables that carry the real value of a redacted URL parameter into the kernel.
 URL_ENV = {"sage_url": "SMSYNC_SAGE_URL", "smsturbo_url": "SMSYNC_SMSTURBO_URL"}
 
-_SECRET_NAMES = ("password", "passwd", "pwd", "secret", "token")
 _TRUE = frozenset({"true", "yes", "1", "on"})
 _FALSE = frozenset({"false", "no", "0", "off"})
 
@@ -121,11 +119,17 @@ def check_parameters(notebook: Path, declared: Mapping[str, Parameter], given: M
 
 @dataclass(frozen=True)
 class ProtectedParameters:
-    """Parameters ready to be written (``recorded``), the kernel's extra environment, and the secrets removed."""
+    """Parameters ready to be written (``recorded``), the kernel's extra environment, and the secrets removed
+    (with those of the environment: ``scrubber`` replaces them all in whatever the run writes)."""
 
     recorded: dict[str, Any]
     environment: dict[str, str]
-    secrets: frozenset[str]
+    scrubber: Scrubber
+
+    @property
+    def secrets(self) -> frozenset[str]:
+        """Every form of every secret the scrubber replaces."""
+        return self.scrubber.secrets
 
 
 def env_name(parameter: str) -> str:
@@ -141,24 +145,22 @@ def protect_parameters(values: Mapping[str, Any]) -> ProtectedParameters:
     """
     recorded: dict[str, Any] = {}
     environment: dict[str, str] = {}
-    found: set[str] = set()
+    scrubber = Scrubber().add_environment()
     for name, value in values.items():
         if not isinstance(value, str) or not value:
             recorded[name] = value
             continue
-        if any(part in name.lower() for part in _SECRET_NAMES):  # the whole value is the secret
-            words, redacted = frozenset({value}), "***"
+        if is_secret_key(name):  # the whole value is the secret
+            scrubber.add(value)
+            redacted = MASK
         else:
-            words = url_secrets(value)
-            redacted = (redact_url(value) or "") if ("://" in value or words) else value
-            for word in words:
-                redacted = redacted.replace(word, "***")
+            own = Scrubber().add_url(value)
+            redacted = own.scrub(redact_url(value) if ("://" in value or own.secrets) else value)
+            scrubber.add_scrubber(own)
         if redacted != value:
             environment[env_name(name)] = value
-            found.update(words)
         recorded[name] = redacted
-    found.update(v for v in (os.environ.get(n) for n in PASSWORD_ENV.values()) if v and len(v) >= 3)
-    return ProtectedParameters(recorded, environment, frozenset(found))
+    return ProtectedParameters(recorded, environment, scrubber)
 
 
 def kernel_value(value: str, parameter: str) -> str:

@@ -1,0 +1,41 @@
+"""Failures that used to be "unexpected ... report it" crashes, each now one sentence saying what to do."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from smsync_core.cli.dispatch import main
+from tests.support.data import SMSTURBO_COLUMNS, client, make_sage_db, read_table
+
+
+@pytest.fixture
+def here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    for name in ("SMSYNC_SAGE_URL", "SMSYNC_SMSTURBO_URL", "SMSYNC_CONFIG", "SMSYNC_HOME"):
+        monkeypatch.delenv(name, raising=False)
+    make_sage_db(tmp_path / "sage.db", [client("1001")])
+    return tmp_path
+
+
+def one_sentence(err: str) -> str:
+    assert err.startswith("smsync: ") and err.count("\n") == 1 and "unexpected" not in err, err
+    assert "Traceback" not in err
+    return err
+
+
+def test_a_not_null_column_without_a_value_names_the_column_and_what_to_do(
+    here: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    columns = ", ".join(f'"{c}" VARCHAR(60)' for c in SMSTURBO_COLUMNS.values() if c != "CustomerID")
+    with sqlite3.connect(here / "smsturbo.db") as con:  # no ZZDEFAULT row, and a required column without default
+        con.execute(f'CREATE TABLE "Customer" ("CustomerID" VARCHAR(15) PRIMARY KEY, {columns}, '
+                    '"Region" VARCHAR(10) NOT NULL)')
+    code = main(["sync", "--sage", f"sqlite:///{here / 'sage.db'}", "--smsturbo", f"sqlite:///{here / 'smsturbo.db'}",
+                 "--select", "1001", "--yes"])
+    err = one_sentence(capsys.readouterr().err)
+    assert code == 1
+    assert "'Region'" in err and "ZZDEFAULT" in err and "network" not in err
+    assert read_table(here / "smsturbo.db", "Customer") == []
