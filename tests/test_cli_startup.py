@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from smsync_core.cli.dispatch import COMMANDS
+from tests.support.data import client, customer, make_sage_db, make_smsturbo_db
 
 HEAVY = ("pandas", "sqlalchemy", "pyarrow", "numpy", "adbc_driver_sqlite", "papermill", "nbformat")
 
@@ -24,9 +25,9 @@ print(",".join(m for m in {heavy!r} if m in sys.modules))
 """
 
 
-def _heavy_imports(*words: str) -> tuple[list[str], str]:
+def _heavy_imports(*words: str, heavy: tuple[str, ...] = HEAVY) -> tuple[list[str], str]:
     done = subprocess.run(
-        [sys.executable, "-c", _PROBE.format(heavy=HEAVY), *words],
+        [sys.executable, "-c", _PROBE.format(heavy=heavy), *words],
         capture_output=True, text=True, timeout=60, cwd=Path(__file__).resolve().parent.parent, check=True,
     )
     lines = done.stdout.rstrip("\n").split("\n")
@@ -51,3 +52,16 @@ def test_suggest_help_states_the_engines_threshold() -> None:
 
     _, out = _heavy_imports("suggest", "--help")
     assert f"default {DEFAULT_THRESHOLD:g}" in " ".join(out.split())
+
+
+def test_diff_reads_through_adbc_without_polars(tmp_path: Path) -> None:
+    """ADBC's DBAPI module imports polars whenever it is installed; the SQLite read uses ADBC's own bindings."""
+    pytest.importorskip("adbc_driver_sqlite", reason="the ADBC SQLite driver is not installed")
+    sage = make_sage_db(tmp_path / "sage.db", [client("ACME", name="Acme Corp"), client("NEW-1", name="New")])
+    turbo = make_smsturbo_db(tmp_path / "turbo.db", [customer("ACME", name="Acme Corp")])
+    imported, out = _heavy_imports(
+        "diff", "--sage", sage, "--smsturbo", turbo, "--format", "json",
+        heavy=("adbc_driver_sqlite", "adbc_driver_manager.dbapi", "polars"),
+    )
+    assert '"NEW-1"' in out
+    assert imported == ["adbc_driver_sqlite"]

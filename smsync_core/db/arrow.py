@@ -16,8 +16,8 @@ import logging
 import os
 import re
 from collections import Counter
-from collections.abc import Callable, Generator, Iterable, Sequence
-from contextlib import closing
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
+from contextlib import closing, contextmanager
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode
 
@@ -181,25 +181,51 @@ def _read_sqlite(engine: Engine, stmt: sa.Select[Any], sql: str, kinds: Sequence
     uri = sqlite_uri(engine)
     if uri is None:
         raise Unfit("an in-memory or unusual SQLite URL")
-    import adbc_driver_sqlite.dbapi as adbc_sqlite
+    # ADBC's own bindings, not its DBAPI module: that one imports polars whenever polars is installed (~0.1 s)
+    import adbc_driver_sqlite
+    from adbc_driver_manager import AdbcConnection
 
     # one connection, one transaction: the storage class check below sees the rows the read saw
-    with closing(adbc_sqlite.connect(uri)) as conn, closing(conn.cursor()) as cursor:
-        cursor.adbc_statement.set_options(**{"adbc.sqlite.query.batch_rows": str(SQLITE_BATCH_ROWS)})
-        cursor.execute(sql)
-        with closing(cursor.fetch_record_batch()) as batches:
+    with adbc_driver_sqlite.connect(uri) as database, AdbcConnection(database) as conn:
+        conn.set_autocommit(False)
+        with _sqlite_query(conn, sql, batch_rows=SQLITE_BATCH_ROWS) as batches:
             schema: pa.Schema = batches.schema
             yield from batches
         loose = [
             i for i, kind in enumerate(kinds)
             if kind == "text" and _is_text(schema.field(i).type)
-            and not _text_affinity(cursor, stmt.selected_columns[i])
+            and not _text_affinity(conn, stmt.selected_columns[i])
         ]
-        if loose and _holds_real(cursor, engine, stmt, loose):
+        if loose and _holds_real(conn, engine, stmt, loose):
             raise Unfit("a REAL value in a text column")
 
 
-def _text_affinity(cursor: Any, selected: Any) -> bool:
+@contextmanager
+def _sqlite_query(
+    conn: Any, sql: str, params: Sequence[str] = (), *, batch_rows: int | None = None
+) -> Iterator[pa.RecordBatchReader]:
+    """The result of one query on an ADBC SQLite connection (``params`` bound as text), closed after use."""
+    from adbc_driver_manager import AdbcStatement
+
+    with AdbcStatement(conn) as statement:
+        if batch_rows is not None:
+            statement.set_options(**{"adbc.sqlite.query.batch_rows": str(batch_rows)})
+        statement.set_sql_query(sql)
+        if params:
+            statement.bind(pa.record_batch([pa.array([p], pa.string()) for p in params],
+                                           names=[f"p{i}" for i in range(len(params))]))
+        stream, _ = statement.execute_query()
+        with closing(pa.RecordBatchReader._import_from_c(stream.address)) as reader:
+            yield reader
+
+
+def _sqlite_rows(conn: Any, sql: str, params: Sequence[str] = ()) -> list[dict[str, Any]]:
+    with _sqlite_query(conn, sql, params) as reader:
+        rows: list[dict[str, Any]] = reader.read_all().to_pylist()
+    return rows
+
+
+def _text_affinity(conn: Any, selected: Any) -> bool:
     """Whether SQLite gives the selected table column TEXT affinity (its values are then text, blob or NULL).
 
     A column without it can hold REAL values, which ADBC's driver renders as text its own way (``1.0e+20``,
@@ -212,16 +238,15 @@ def _text_affinity(cursor: Any, selected: Any) -> bool:
     sql = "SELECT type FROM pragma_table_info(?, ?) WHERE name = ?"
     if not is_read_statement(sql):
         return False
-    cursor.execute(sql, (table.name, table.schema or "main", column.name))
-    found = cursor.fetchall()
+    found = _sqlite_rows(conn, sql, (table.name, table.schema or "main", column.name))
     if len(found) != 1:
         return False
-    declared = str(found[0][0]).upper()
+    declared = str(found[0]["type"]).upper()
     # https://www.sqlite.org/datatype3.html#determination_of_column_affinity: INT wins, then CHAR, CLOB or TEXT
     return "INT" not in declared and re.search("CHAR|CLOB|TEXT", declared) is not None
 
 
-def _holds_real(cursor: Any, engine: Engine, stmt: sa.Select[Any], positions: Sequence[int]) -> bool:
+def _holds_real(conn: Any, engine: Engine, stmt: sa.Select[Any], positions: Sequence[int]) -> bool:
     """Whether any of the selected columns at ``positions`` holds a REAL value (one scan, stops at the first)."""
     rows = stmt.subquery()
     names = [stmt.selected_columns[i].name for i in positions]
@@ -234,8 +259,7 @@ def _holds_real(cursor: Any, engine: Engine, stmt: sa.Select[Any], positions: Se
     sql = _compiled(engine, check)
     if sql is None or not is_read_statement(sql):
         return True
-    cursor.execute(sql)
-    return bool(cursor.fetchall())
+    return bool(_sqlite_rows(conn, sql))
 
 
 # --- PostgreSQL --------------------------------------------------------------------------------------------------
