@@ -54,14 +54,15 @@ def test_suggest_help_states_the_engines_threshold() -> None:
     assert f"default {DEFAULT_THRESHOLD:g}" in " ".join(out.split())
 
 
-def test_diff_reads_through_adbc_without_polars(tmp_path: Path) -> None:
-    """ADBC's DBAPI module imports polars whenever it is installed; the SQLite read uses ADBC's own bindings."""
+def test_diff_imports_only_what_it_uses(tmp_path: Path) -> None:
+    """ADBC's DBAPI module imports polars whenever it is installed: the SQLite read uses ADBC's own bindings.
+    Nothing is written as Excel: openpyxl is not imported."""
     pytest.importorskip("adbc_driver_sqlite", reason="the ADBC SQLite driver is not installed")
     sage = make_sage_db(tmp_path / "sage.db", [client("ACME", name="Acme Corp"), client("NEW-1", name="New")])
     turbo = make_smsturbo_db(tmp_path / "turbo.db", [customer("ACME", name="Acme Corp")])
     imported, out = _heavy_imports(
         "diff", "--sage", sage, "--smsturbo", turbo, "--format", "json",
-        heavy=("adbc_driver_sqlite", "adbc_driver_manager.dbapi", "polars"),
+        heavy=("adbc_driver_sqlite", "adbc_driver_manager.dbapi", "polars", "openpyxl"),
     )
     assert '"NEW-1"' in out
     assert imported == ["adbc_driver_sqlite"]

@@ -16,17 +16,17 @@ import re
 from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import pandas as pd
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from smsync_core.outputs.cells import formula_mask
 from smsync_core.outputs.csv import join_lists
+
+if TYPE_CHECKING:  # openpyxl itself is imported when a workbook is written (~50 ms a process otherwise)
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+    from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 #: The widest a column is made, in characters.
 MAX_WIDTH = 60
@@ -66,6 +66,8 @@ def write_xlsx(
     Returns the path written (its folder is created), or None for a stream. Two sheet names that become the same
     Excel name are a ``ValueError``.
     """
+    from openpyxl import Workbook
+
     titles = [sheet_title(name) for name in sheets]
     for i, title in enumerate(titles):
         if title.lower() in (t.lower() for t in titles[:i]):
@@ -85,6 +87,9 @@ def write_xlsx(
 
 
 def _write_sheet(sheet: WriteOnlyWorksheet, frame: pd.DataFrame, headings: Mapping[str, str] | None) -> None:
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
     titles = [heading(c, headings) for c in frame.columns]
     columns = [_column(frame.iloc[:, i]) for i in range(frame.shape[1])]
     quoted = [formula_mask(values).tolist() for values, _ in columns]
@@ -114,7 +119,8 @@ def _column(column: pd.Series[Any]) -> tuple[pd.Series[Any], int]:
     else:
         column = text.where(text.notna(), column)  # the accessor gives NA for a number among text
     values = column.astype(object).where(column.notna(), None)
-    width = int(values.astype(str).str.len().max()) if len(values) else 0
+    lengths = values.astype(str).str.len()  # a missing value has no length (NaN), and a column may be all missing
+    width = int(lengths.max()) if lengths.notna().any() else 0
     return values, width
 
 
@@ -131,6 +137,8 @@ def _cell(sheet: WriteOnlyWorksheet, value: Any, quote: bool) -> Any:
 
 
 def _text_cell(sheet: WriteOnlyWorksheet, text: str, *, quote: bool, font: Font | None = None) -> WriteOnlyCell:
+    from openpyxl.cell import WriteOnlyCell
+
     cell = WriteOnlyCell(sheet, value=text)
     cell.data_type = "s"  # openpyxl takes a text beginning with "=" for a formula
     if quote:
