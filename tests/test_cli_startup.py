@@ -21,7 +21,7 @@ try:
     main(sys.argv[1:])
 except SystemExit:
     pass
-print(",".join(m for m in {heavy!r} if m in sys.modules))
+print("imported:" + ",".join(m for m in {heavy!r} if m in sys.modules))
 """
 
 
@@ -30,8 +30,8 @@ def _heavy_imports(*words: str, heavy: tuple[str, ...] = HEAVY) -> tuple[list[st
         [sys.executable, "-c", _PROBE.format(heavy=heavy), *words],
         capture_output=True, text=True, timeout=60, cwd=Path(__file__).resolve().parent.parent, check=True,
     )
-    lines = done.stdout.rstrip("\n").split("\n")
-    return [m for m in lines[-1].split(",") if m], done.stdout
+    head, _, imported = done.stdout.rpartition("imported:")
+    return [m for m in imported.strip().split(",") if m], head
 
 
 def test_help_imports_no_heavy_library() -> None:
