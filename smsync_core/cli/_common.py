@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import csv
 import datetime as dt
 import json
 import sys
@@ -11,6 +10,7 @@ from typing import Any, TextIO
 
 import pandas as pd
 
+from smsync_core import outputs
 from smsync_core.errors import UsageError
 from smsync_core.workbench import Workbench, connect
 
@@ -62,14 +62,9 @@ def write_json(data: Any, out: TextIO | None = None) -> None:
 
 
 def write_csv(frame: pd.DataFrame, out: TextIO | None = None) -> None:
-    """CSV with a header; tuples joined with ';' (to ``sys.stdout`` as it is at call time by default)."""
-    out = sys.stdout if out is None else out
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(frame.columns)
-    for row in frame.itertuples(index=False):
-        writer.writerow(
-            ";".join(map(str, v)) if isinstance(v, tuple | list) else ("" if plain(v) is None else v) for v in row
-        )
+    """CSV with a header; tuples joined with ';'; no cell that a spreadsheet would run as a formula (to
+    ``sys.stdout`` as it is at call time by default)."""
+    outputs.write_csv(frame, sys.stdout if out is None else out)
 
 
 def table_text(frame: pd.DataFrame, *, max_rows: int | None = None, max_width: int = 40) -> str:
@@ -78,7 +73,7 @@ def table_text(frame: pd.DataFrame, *, max_rows: int | None = None, max_width: i
         return "  (none)"
     shown = frame if max_rows is None else frame.head(max_rows)
     cells = [[_cell(v, max_width) for v in row] for row in shown.itertuples(index=False)]
-    headers = [str(c) for c in frame.columns]
+    headers = [outputs.escape_controls(str(c)) for c in frame.columns]
     widths = [max([len(h), *(len(r[i]) for r in cells)]) for i, h in enumerate(headers)]
     lines = ["  " + "  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip()]
     lines.append("  " + "  ".join("-" * w for w in widths))
@@ -98,5 +93,5 @@ def _cell(value: Any, max_width: int) -> str:
         text = "yes" if value else ""
     else:
         text = str(value)
-    text = text.replace("\n", " ").replace("\x00", "\\0")
+    text = outputs.escape_controls(text.replace("\n", " "))  # ESC, OSC links, \r shown, never obeyed
     return text if len(text) <= max_width else text[: max_width - 1] + "…"

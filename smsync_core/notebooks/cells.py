@@ -28,6 +28,7 @@ from smsync_core.notebooks.runner import (
     NotebookRun,
     run_notebook,
 )
+from smsync_core.outputs.xlsx import write_xlsx
 from smsync_core.plan import parse_selection
 from smsync_core.workbench import Workbench, connect
 
@@ -133,10 +134,11 @@ def worklist(wb: Workbench) -> pd.DataFrame:
 
 
 def export_worklist(frame: pd.DataFrame, path: str) -> Path:
-    """Write the worklist to Excel (inside the run's record for a relative path when headless)."""
+    """Write the worklist to Excel (inside the run's record for a relative path when headless); text that would
+    start a formula is written as text."""
     target = record_file(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    frame.to_excel(target, index=False, sheet_name="Fix in Sage 100", engine="openpyxl")
+    # no cell may start a live formula (a client named =HYPERLINK(...)); headings as the columns are named
+    write_xlsx({"Fix in Sage 100": frame}, target, headings={str(c): str(c) for c in frame.columns})
     return target
 
 

@@ -8,13 +8,16 @@ client whose number has invalid characters is made inactive and set up again und
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import pandas as pd
 
 from smsync_core.errors import UsageError
-from smsync_core.reconcile import Reconciliation
+from smsync_core.outputs.xlsx import write_xlsx
 from smsync_core.schema import COMPARED_FIELDS, ID_MAX_LENGTH, ID_PATTERN
+
+if TYPE_CHECKING:  # the reconciliation uses the suggestion engine; this view only reads its result
+    from smsync_core.reconcile import Reconciliation
 
 #: Columns of the ID worklist, in order.
 WORKLIST_COLUMNS: Final = (
@@ -127,11 +130,9 @@ def worklist(suggestions: pd.DataFrame, sage: pd.DataFrame, smsturbo_only: pd.Da
 def write_worklist(frame: pd.DataFrame, suggestions: pd.DataFrame, path: str | Path) -> Path:
     """Write the worklist (sheet ``worklist``) and every suggestion (sheet ``suggestions``) to an Excel file."""
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
     flat = suggestions.assign(reasons=suggestions["reasons"].map("; ".join))
-    with pd.ExcelWriter(target, engine="openpyxl") as excel:
-        frame.to_excel(excel, sheet_name="worklist", index=False)
-        flat.to_excel(excel, sheet_name="suggestions", index=False)
+    names = {str(c): str(c) for c in [*frame.columns, *flat.columns]}  # headings as the columns are named
+    write_xlsx({"worklist": frame, "suggestions": flat}, target, headings=names)  # no live formula in any cell
     return target
 
 
