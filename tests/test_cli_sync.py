@@ -140,7 +140,7 @@ def test_verify_names_the_changed_file(urls: tuple[str, str], tmp_path: Path,
     assert sync(urls, "--all-eligible", "--yes") == 0
     capsys.readouterr()
     assert main(["verify"]) == 0
-    assert "Verified 1 records" in capsys.readouterr().out
+    assert "1 record checked: every file matches its manifest, the chain is complete" in capsys.readouterr().out
     assert main(["verify", "reports", "--smsturbo", urls[1]]) == 0
     (changes,) = (tmp_path / "reports").glob("*/changes.jsonl")
     changes.write_text(changes.read_text().replace("1001", "1009", 1))

@@ -42,7 +42,9 @@ import sqlalchemy as sa
 from smsync_core.apply.result import CONFLICT_COLUMNS, ApplyResult, rows_frame
 from smsync_core.apply.sql import classify, current_rows, refuse_unstorable, write_changes, write_transaction
 from smsync_core.audit.changes import Change, Inserts, encode_value
+from smsync_core.audit.context import RunContext
 from smsync_core.audit.ledger import (
+    anchored_digest,
     ensure_runs_table,
     has_runs_table,
     insert_run,
@@ -50,9 +52,10 @@ from smsync_core.audit.ledger import (
     runs_table,
     stored_changes,
     target_identity,
+    upgrade_runs_table,
 )
 from smsync_core.audit.lines import encode_run
-from smsync_core.audit.record import PENDING, PendingRecord, RunContext, reports_lock, resolve_pending
+from smsync_core.audit.record import PENDING, PendingRecord, reports_lock, resolve_pending
 from smsync_core.clock import new_run_id, utc_now
 from smsync_core.config import Config
 from smsync_core.db.connect import database_errors, translate_error
@@ -254,6 +257,7 @@ def _attempt(run: _Run, *, may_retry: bool) -> ApplyResult:
         step("record")
         if dialect_of(engine).ddl_commits:  # never inside the write transaction
             _ensure_runs_table_alone(engine, runs)
+        upgrade_runs_table(engine, runs)  # a table an older smsync created gains the anchor columns
         with write_transaction(engine) as connection:
             step("begin")
             if request.shape is not None:  # a mapped column or the template gone or changed: stop here
@@ -300,6 +304,8 @@ def _attempt(run: _Run, *, may_retry: bool) -> ApplyResult:
                 "committed_at": utc_now(), "os_user": record.manifest["who"]["os_user"],
                 "inserted": counts["insert"], "updated": counts["update"], "deleted": counts["delete"],
                 "undoes": request.undoes, "changes_sha256": digest, "changes": stored,
+                "previous_manifest_sha256": record.manifest["previous_manifest_sha256"],
+                "record_sha256": anchored_digest(record.manifest),
             })
             step("audit-row")
             step("commit")
@@ -334,7 +340,12 @@ def _after_failure(exc: BaseException, record: PendingRecord, committing: bool,
         except Exception:
             return (f"{error}; whether the transaction committed is unknown, so the record stays pending in "
                     f"{record.path} until `smsync verify` can reach SMSTurbo")
-    record.finalize("failed", error=error)
+    try:
+        record.finalize("failed", error=error)
+    except Exception as exc:  # e.g. the same full disk: the next run or `verify` marks the record failed
+        also = "" if str(exc) == error else f" ({exc})"
+        return (f"{error}; the record of this failed run could not be finished either{also}, so it stays pending "
+                f"in {record.path} and the next run or `smsync verify` marks it failed")
     return error
 
 
@@ -343,11 +354,25 @@ def _committed(request: RunRequest, record: PendingRecord, inserts: Inserts | No
     try:
         step("finalize")
         record.finalize("committed", counts=_counts(inserts, todo))
-    except Exception as exc:  # committed already: the next run or `verify` finishes the record
-        error = (f"the import committed but its record could not be finished ({exc}); it stays pending in "
-                 f"{record.path} and the next run or `smsync verify` completes it")
-        return _result(request, record, "committed", inserts, todo, conflicts, error, pending=True)
+    except Exception as exc:  # committed already: say so loudly, and how the record gets finished
+        return _result(request, record, "committed", inserts, todo, conflicts, _unfinished(record, exc),
+                       pending=True)
     return _result(request, record, "committed", inserts, todo, conflicts, None)
+
+
+def _unfinished(record: PendingRecord, exc: Exception) -> str:
+    """What happened to the record of a committed run that could not be finished, and what to run."""
+    if isinstance(exc, OSError) and exc.strerror:
+        reason = f"{exc.strerror} ({exc.filename})" if exc.filename else exc.strerror
+    else:
+        reason = str(exc) if isinstance(exc, SmsyncError) else f"{type(exc).__name__}: {exc}"
+    verify = f"`smsync verify {record.root} --smsturbo URL`"
+    if (record.path / "manifest.json").is_file():
+        return (f"{reason.rstrip('.')}. It stays pending in {record.path}; once the reports folder is writable "
+                f"again, run {verify} (URL: this SMSTurbo database) to finish it.")
+    return (f"{reason.rstrip('.')}. The record went with its folder, but SMSTurbo's own ledger (smsync_runs) "
+            f"holds run {record.run_id} and its changes: put the reports folder back (from a backup) and run "
+            f"{verify}, which names every committed run whose record is missing.")
 
 
 def _stopped(stop: _Stopped, request: RunRequest, record: PendingRecord) -> ApplyResult:
@@ -368,9 +393,12 @@ def _result(request: RunRequest, record: PendingRecord, outcome: str, inserts: I
         new = inserts.ids if inserts is not None and action == "insert" else ()
         return (*new, *(c.customer_id for c in todo if c.action == action))
 
-    where = record.path if pending else record.root / record.run_id
+    where: Path | None = record.path if pending else record.root / record.run_id
+    if where is not None and not where.is_dir():
+        where = record.path if record.path.is_dir() else None
     return ApplyResult(record.run_id, outcome, ids("insert"), ids("update"), request.skipped, where,
-                       rows_frame(conflicts, CONFLICT_COLUMNS), ids("delete"), error, request.kind)
+                       rows_frame(conflicts, CONFLICT_COLUMNS), ids("delete"), error, request.kind,
+                       record_unfinished=pending and outcome == "committed")
 
 
 def _counts(inserts: Inserts | None, changes: Sequence[Change]) -> dict[str, int]:

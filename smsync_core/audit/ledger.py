@@ -14,9 +14,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from smsync_core.audit.record import PendingRecord, Unresolvable
+from smsync_core.audit.record import PendingRecord, Unresolvable, manifest_bytes
 from smsync_core.db.connect import database_errors
 from smsync_core.db.dialects import MySQL, dialect_of
+from smsync_core.files import sha256_bytes
 
 DEFAULT_NAME = "smsync_runs"
 #: The changes of a run as JSON Lines: MySQL/MariaDB's TEXT stops at 64 KB (a few hundred customers), so LONGTEXT.
@@ -29,7 +30,16 @@ COMPRESSED = "zlib+base64:"
 
 #: Columns read back for checks (everything but the changes text, which can be large).
 SUMMARY_COLUMNS = ("run_id", "kind", "chain_id", "sequence", "started_at", "committed_at", "os_user",
-                   "inserted", "updated", "deleted", "undoes", "changes_sha256")
+                   "inserted", "updated", "deleted", "undoes", "changes_sha256", "previous_manifest_sha256",
+                   "record_sha256")
+#: Columns later versions added; a table an older smsync created gains them when it can (see
+#: :func:`upgrade_runs_table`), and is read and written without them until then.
+ANCHOR_COLUMNS = ("previous_manifest_sha256", "record_sha256")
+#: The manifest fields fixed when a run starts: the run's row anchors them (``record_sha256``), so that a record
+#: rewritten afterwards (who, when, what was selected, its place in the chain) no longer matches its target.
+ANCHORED_FIELDS = ("format", "run_id", "kind", "chain_id", "sequence", "previous_manifest_sha256", "started_at",
+                   "who", "target", "source", "config", "smsync_version", "target_identity", "plan_id",
+                   "planned_at", "mode", "selection", "replace_groups", "undoes", "planned")
 
 
 def runs_table(name: str = DEFAULT_NAME, schema: str | None = None) -> sa.Table:
@@ -50,8 +60,39 @@ def runs_table(name: str = DEFAULT_NAME, schema: str | None = None) -> sa.Table:
         sa.Column("undoes", sa.String(64)),
         sa.Column("changes_sha256", sa.String(64), nullable=False),
         sa.Column("changes", CHANGES_TEXT, nullable=False),
+        sa.Column("previous_manifest_sha256", sa.String(64)),
+        sa.Column("record_sha256", sa.String(64)),
         schema=schema,
     )
+
+
+def anchored_digest(manifest: Mapping[str, Any]) -> str:
+    """SHA-256 of the fields of a manifest that are fixed when its run starts (see ``ANCHORED_FIELDS``)."""
+    return sha256_bytes(manifest_bytes({name: manifest.get(name) for name in ANCHORED_FIELDS}))
+
+
+def _present(bind: sa.Engine | sa.Connection, table: sa.Table) -> set[str]:
+    """The columns the target's table has (one created by an older smsync lacks ``ANCHOR_COLUMNS``)."""
+    return {c["name"] for c in sa.inspect(bind).get_columns(table.name, schema=table.schema)}
+
+
+def upgrade_runs_table(engine: sa.Engine, table: sa.Table) -> None:
+    """Add the anchor columns to a table an older smsync created, each in a transaction of its own.
+
+    A login without the right to alter the table leaves it as it is: runs are then recorded without them.
+    """
+    if not has_runs_table(engine, table):
+        return
+    for name in ANCHOR_COLUMNS:
+        if name in _present(engine, table):
+            continue
+        column = sa.schema.CreateColumn(table.c[name]).compile(dialect=engine.dialect)
+        where = engine.dialect.identifier_preparer.format_table(table)
+        try:
+            with engine.begin() as connection:
+                connection.execute(sa.text(f"ALTER TABLE {where} ADD {column}"))
+        except sa.exc.DBAPIError:
+            return
 
 
 def ensure_runs_table(connection: sa.Connection, table: sa.Table) -> None:
@@ -69,13 +110,15 @@ def has_runs_table(engine: sa.Engine, table: sa.Table) -> bool:
 
 
 def insert_run(connection: sa.Connection, table: sa.Table, row: Mapping[str, Any]) -> None:
-    """Insert the run's row (inside the import transaction)."""
-    connection.execute(table.insert(), [dict(row)])
+    """Insert the run's row (inside the import transaction), without the columns an older table lacks."""
+    present = _present(connection, table)
+    connection.execute(table.insert(), [{k: v for k, v in row.items() if k in present}])
 
 
 def lookup_run(connection: sa.Connection, table: sa.Table, run_id: str) -> dict[str, Any] | None:
     """The summary of a committed run, or None when the target has no such run."""
-    columns = [table.c[name] for name in SUMMARY_COLUMNS]
+    present = _present(connection, table)
+    columns = [table.c[name] for name in SUMMARY_COLUMNS if name in present]
     found = connection.execute(sa.select(*columns).where(table.c.run_id == run_id)).mappings().first()
     return None if found is None else dict(found)
 
@@ -84,7 +127,8 @@ def committed_runs(engine: sa.Engine, table: sa.Table) -> list[dict[str, Any]]:
     """Every committed run's summary, oldest first (empty when the table does not exist yet)."""
     if not has_runs_table(engine, table):
         return []
-    columns = [table.c[name] for name in SUMMARY_COLUMNS]
+    present = _present(engine, table)
+    columns = [table.c[name] for name in SUMMARY_COLUMNS if name in present]
     with engine.connect() as connection:
         rows = connection.execute(sa.select(*columns).order_by(table.c.committed_at, table.c.run_id))
         return [dict(r) for r in rows.mappings()]

@@ -43,13 +43,13 @@ def run(args: argparse.Namespace) -> int:
     else:
         for run_id, outcome in report.resolved:
             sys.stdout.write(f"Resolved unfinished run {run_id}: {outcome}.\n")
+        for run_id, error in report.interrupted:
+            sys.stdout.write(f"Interrupted run {run_id}: {error}\n")
         for problem in report.problems:
             sys.stdout.write(f"MISMATCH {problem}\n")
-        if report.ok:
-            sys.stdout.write(f"Verified {len(report.records)} records: every file matches its manifest and "
-                             "the chain is complete.\n")
+        sys.stdout.write(report.summary() + "\n")
     if not report.ok:
-        sys.stderr.write(f"smsync: verification failed ({len(report.problems)} problems); the first is "
-                         f"{report.problems[0]}\n")
+        count = "1 problem" if len(report.problems) == 1 else f"{len(report.problems)} problems"
+        sys.stderr.write(f"smsync: verification failed ({count}); the first is {report.problems[0]}\n")
         return 1
     return 0
