@@ -181,3 +181,21 @@ def test_a_notebook_run_record_holds_no_secret(
     assert any(p.suffix == ".html" for p in (here / "reports").rglob("*"))
     assert record_leaks(here / "reports") == {}
     assert leaks(out + err) == []
+
+
+@pytest.mark.parametrize("form", FAILING)
+def test_the_run_context_knows_the_secrets_of_every_source(
+    form: str, here: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from smsync_core.audit.context import RunContext
+    from smsync_core.config import load_config
+
+    monkeypatch.setenv("SMSYNC_SAGE_URL", FAILING[form])  # the environment
+    monkeypatch.setenv("SMSYNC_SMSTURBO_PASSWORD", "Env-" + CANARY)
+    (here / "smsync.toml").write_text(  # the file: a URL the environment overrides, and a commented-out one
+        f"[connections]\nsage = '{FAILING[form].replace(CANARY, 'File-' + CANARY)}'\n", encoding="utf-8")
+    context = RunContext.create("sqlite:///target.db", FAILING[form], load_config(None))
+    assert leaks(str(context.to_dict())) == [] and leaks(repr(context)) == []
+    for secret in (CANARY, "Env-" + CANARY, "File-" + CANARY):
+        assert leaks(context.scrub(f"printed by a cell: {secret}")) == []
+        assert leaks(context.scrub(f"bytes: {secret}".encode())) == []

@@ -1,15 +1,15 @@
 """Who ran an import and against what: the part of a run record that names people and databases.
 
-Passwords are removed here, once, when the context is built (URLs, ``odbc_connect`` strings, secret-looking
-configuration keys, and the password environment variables), and every known password is scrubbed again when
-the context is written into a manifest.
+Secrets are removed here, once, when the context is built: its :class:`~smsync_core.redact.Scrubber` learns every
+secret in play (the URLs of the run, the environment's URLs and password variables, the configuration and its
+file) and the URLs are redacted by :func:`~smsync_core.redact.redact_url`. Everything the record writes passes
+through that scrubber again (:meth:`RunContext.scrub`).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import getpass
-import os
 import socket
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -18,9 +18,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from smsync_core.config import Config, to_mapping
+from smsync_core.config import Config, secrets_in_play, to_mapping
 from smsync_core.errors import UsageError
-from smsync_core.redact import redact_url, url_secrets
+from smsync_core.redact import MASK, Scrubber, is_secret_key, redact_url, url_secrets
 
 
 def jsonable(value: Any) -> Any:
@@ -40,19 +40,17 @@ def jsonable(value: Any) -> Any:
     return str(value)
 
 
-def _scrub(value: Any, words: frozenset[str], key: str = "") -> Any:
-    """Remove passwords from a config snapshot: secret keys, URLs and known secret strings."""
+def _redacted(value: Any, key: str = "") -> Any:
+    """A config snapshot with the value of each secret-named key masked and every URL redacted."""
     if isinstance(value, dict):
-        return {k: _scrub(v, words, k) for k, v in value.items()}
+        return {k: _redacted(v, str(k)) for k, v in value.items()}
     if isinstance(value, list):
-        return [_scrub(v, words, key) for v in value]
-    if isinstance(value, str):
-        if value and any(part in key.lower() for part in ("password", "pwd", "secret", "token")):
-            return "***"
-        if "://" in value or "=" in value:
-            value = redact_url(value)
-        for word in words:
-            value = value.replace(word, "***")
+        return [_redacted(v, key) for v in value]
+    if isinstance(value, str) and value:
+        if is_secret_key(key):
+            return MASK
+        if url_secrets(value):
+            return redact_url(value)
     return value
 
 
@@ -84,23 +82,36 @@ class RunContext:
     os_user: str = field(default_factory=_os_user)
     host: str = field(default_factory=socket.gethostname)
     smsync_version: str = field(default_factory=_version)
-    secrets: frozenset[str] = field(default=frozenset(), repr=False, compare=False)
+    scrubber: Scrubber = field(default_factory=Scrubber, repr=False, compare=False)
 
     @classmethod
     def create(cls, target_url: str | sa.URL, source_url: str | sa.URL | None = None,
-               config: Any = None) -> RunContext:
-        """Build the context from the URLs as given: passwords are removed here, once."""
-        words = url_secrets(target_url) | url_secrets(source_url) | _env_secrets()
-        if isinstance(config, Config):
-            config = to_mapping(config)
+               config: Any = None, *, scrubber: Scrubber | None = None) -> RunContext:
+        """Build the context from the URLs as given: secrets are removed here, once.
+
+        ``scrubber`` adds secrets known elsewhere (a notebook's parameters); the context's scrubber also learns
+        those of the URLs, the environment and the configuration (its file included).
+        """
+        known = secrets_in_play(None if target_url is None else str(target_url),
+                                None if source_url is None else str(source_url),
+                                config=config if isinstance(config, Config | Mapping) else None)
+        if scrubber is not None:
+            known.add_scrubber(scrubber)
+        snapshot = jsonable(to_mapping(config) if isinstance(config, Config) else config)
         return cls(
-            target_url=redact_url(target_url),
-            source_url=redact_url(source_url) if source_url is not None else None,
+            target_url=known.scrub(redact_url(target_url)),
+            source_url=known.scrub(redact_url(source_url)) if source_url is not None else None,
             target_user=_username(target_url),
             source_user=_username(source_url),
-            config=_scrub(jsonable(config) if config is not None else {}, words),
-            secrets=words,
+            config=known.scrub_value(_redacted(snapshot if snapshot is not None else {})),
+            scrubber=known,
         )
+
+    def scrub(self, value: Any) -> Any:
+        """``value`` (text, bytes or a JSON-like value) with every secret this run knows replaced by ``***``."""
+        if isinstance(value, bytes):
+            return self.scrubber.scrub_bytes(value)
+        return self.scrubber.scrub_value(value)
 
     def to_dict(self) -> dict[str, Any]:
         """The ``who``/``where`` part of a manifest, scrubbed once more of every known password."""
@@ -112,7 +123,7 @@ class RunContext:
             "config": jsonable(self.config),
             "smsync_version": self.smsync_version,
         }
-        scrubbed: dict[str, Any] = _scrub(data, self.secrets)
+        scrubbed: dict[str, Any] = self.scrubber.scrub_value(data)
         return scrubbed
 
 
@@ -121,12 +132,6 @@ def _username(url: str | sa.URL | None) -> str | None:
         return None if url is None else sa.make_url(url).username
     except Exception:  # an exported client list file, not a database URL
         return None
-
-
-def _env_secrets() -> frozenset[str]:
-    from smsync_core.db.connect import PASSWORD_ENV
-
-    return frozenset(v for v in (os.environ.get(name) for name in PASSWORD_ENV.values()) if v and len(v) >= 3)
 
 
 def run_context(workbench: Any) -> RunContext:

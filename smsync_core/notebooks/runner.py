@@ -36,6 +36,7 @@ from smsync_core.config import load_config
 from smsync_core.errors import SmsyncError, UsageError
 from smsync_core.notebooks import record_page
 from smsync_core.notebooks.params import check_parameters, declared_parameters, protect_parameters
+from smsync_core.redact import Scrubber
 
 #: The Jupyter kernel papermill runs notebooks with: this interpreter, registered under ``sys.prefix``.
 KERNEL_NAME = "smsync"
@@ -208,22 +209,22 @@ def run_notebook(
         except Exception as exc:  # kernel died, timeout, unreadable output: still recorded
             error = f"{type(exc).__name__}: {exc}"
         finished = utc_now()
+        context = _context(values, protected.scrubber)
         return seal(
-            path, stage, reports, run_id=run_id, recorded=protected.recorded, secrets=protected.secrets,
-            context=_context(values, protected.secrets), started=started, finished=finished, error=error,
+            path, stage, reports, run_id=run_id, recorded=protected.recorded, secrets=context.scrubber,
+            context=context, started=started, finished=finished, error=error,
             kernel=kernel, defaults={name: p.default for name, p in declared.items()},
         )
 
 
-def _context(values: Mapping[str, Any], secrets: frozenset[str]) -> RunContext:
+def _context(values: Mapping[str, Any], secrets: Scrubber) -> RunContext:
     target = values.get("smsturbo_url") or ""
     source = values.get("sage_url") or None
     try:
         config: Any = load_config(None)
     except SmsyncError:
         config = None
-    context = RunContext.create(str(target), None if source is None else str(source), config)
-    return RunContext(**{**context.__dict__, "secrets": context.secrets | secrets})
+    return RunContext.create(str(target), None if source is None else str(source), config, scrubber=secrets)
 
 
 def versions(kernel_python: str | None = None) -> dict[str, str]:
@@ -240,20 +241,12 @@ def versions(kernel_python: str | None = None) -> dict[str, str]:
 # --- sealing the record --------------------------------------------------------------------------------
 
 
-def scrub(value: Any, secrets: frozenset[str]) -> Any:
-    """A copy of a JSON value with every secret replaced by ``***``."""
-    if isinstance(value, str):
-        for word in secrets:
-            value = value.replace(word, "***")
-        return value
-    if isinstance(value, list):
-        return [scrub(v, secrets) for v in value]
-    if isinstance(value, dict):
-        return {k: scrub(v, secrets) for k, v in value.items()}
-    return value
+def scrub(value: Any, secrets: Scrubber) -> Any:
+    """A copy of a JSON value (or text) with every secret the run knows replaced by ``***``."""
+    return secrets.scrub_value(value)
 
 
-def archived_notebook(executed: Path, source: Path, secrets: frozenset[str]) -> dict[str, Any]:
+def archived_notebook(executed: Path, source: Path, secrets: Scrubber) -> dict[str, Any]:
     """The executed notebook as archived: secrets scrubbed, no widget state or widget views.
 
     When the kernel never produced an output notebook the source notebook stands in, so the record still shows
@@ -289,7 +282,7 @@ def render_html(notebook: Mapping[str, Any], header: Mapping[str, Any]) -> str:
 
 
 def seal(source: Path, stage: Path, reports: Path, *, run_id: str, recorded: Mapping[str, Any],
-         secrets: frozenset[str], context: RunContext, started: str, finished: str, error: str | None,
+         secrets: Scrubber, context: RunContext, started: str, finished: str, error: str | None,
          kernel: str, defaults: Mapping[str, str]) -> NotebookRun:
     """Turn a finished execution directory into the next record of the chain and remove the directory.
 
@@ -352,8 +345,9 @@ def seal(source: Path, stage: Path, reports: Path, *, run_id: str, recorded: Map
         if extra.name.startswith(".") or extra.name in record.manifest["files"]:
             continue
         data = extra.read_bytes()
-        files[extra.name] = scrub(data.decode("utf-8"), secrets).encode("utf-8") if extra.suffix in (
-            ".json", ".jsonl", ".csv", ".txt", ".html", ".md") else data
+        # every file the notebook wrote, in whatever text encoding; a zip container (xlsx) is compressed, so its
+        # text cannot be searched and is left whole
+        files[extra.name] = data if data.startswith(b"PK\x03\x04") else secrets.scrub_bytes(data)
     for name, data in files.items():
         record.write_file(name, data)
     if outcome == "pending":
