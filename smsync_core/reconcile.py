@@ -17,15 +17,20 @@ import pyarrow.compute as pc
 
 from smsync_core import schema
 from smsync_core.config import Config
-from smsync_core.frames import TEXT
+from smsync_core.frames import TEXT, id_rank, id_sort_keys
+from smsync_core.suggest.engine import DEFAULT_THRESHOLD, TO_SMSTURBO, suggest
 from smsync_core.validate import check, row_status
 
 Mode = Literal["missing-only", "all"]
-STATUS_COLUMNS = ("status_ref", "inactive", "has_error", "eligible", "rules")
+STATUS_COLUMNS = ("status_ref", "inactive", "has_error", "eligible", "rules", "status_sort", "why")
+#: A Sage-only client that is probably an SMSTurbo-only customer under another ID: that customer's ID, the
+#: suggestion's score (0-100) and its reasons (NA / NaN / () when there is no such customer).
+MATCH_COLUMNS = ("possible_match", "possible_match_score", "possible_match_reasons")
 RIGHT_COLUMNS = (
     "customer_id", "name", "status", "status_ref", "inactive", "eligible", "has_error", "rules", "kind", "fields",
+    *MATCH_COLUMNS,
     *(f for f in schema.TEXT_FIELDS if f not in ("customer_id", "name")),
-    "row",
+    "row", "status_sort", "why", "id_sort",
 )  # fmt: skip
 
 
@@ -82,10 +87,11 @@ class Reconciliation:
     def right_pane(self) -> pd.DataFrame:
         """Sage 100 data not in SMSTurbo (``kind="new"``), then, in all mode, clients that differ (``"update"``)."""
         new = self.sage_only.assign(kind="new", fields=_object_column([()] * len(self.sage_only), len(self.sage_only)))
-        update = self.different.assign(kind="update")
+        update = _without_match(self.different).assign(kind="update")
         frame = pd.concat([new, update], ignore_index=True) if len(update) else new.reset_index(drop=True)
         frame["kind"] = frame["kind"].astype(TEXT)
         frame["selectable"] = ~frame["has_error"].astype(bool)
+        frame["id_sort"] = id_rank(pa.array(frame["customer_id"].astype(TEXT).array))
         return frame[[*RIGHT_COLUMNS, "selectable"]]
 
     def left_pane(self) -> pd.DataFrame:
@@ -103,6 +109,7 @@ class Reconciliation:
         frame = pd.concat(frames, ignore_index=True)
         frame["kind"] = frame["kind"].astype(TEXT)
         frame["selectable"] = False
+        frame["id_sort"] = id_rank(pa.array(frame["customer_id"].astype(TEXT).array))
         return frame
 
     def counts(self) -> dict[str, int]:
@@ -158,11 +165,65 @@ class Reconciliation:
                     "inactive": bool(row.inactive),
                     "eligible": bool(row.eligible),
                     "rules": list(row.rules),  # type: ignore[arg-type]
+                    "possible_match": _match_json(row.possible_match, row.possible_match_score,
+                                                  row.possible_match_reasons),
                 }
                 for row in self.sage_only.itertuples(index=False)
             ],
             "different": [{"customer_id": cid, "fields": by_id.get(cid, {})} for cid in self.different["customer_id"]],
         }
+
+
+def _match_json(smsturbo_id: Any, score: Any, reasons: Any) -> dict[str, Any] | None:
+    """The diff JSON's ``possible_match`` of one Sage-only client (None: no likely SMSTurbo counterpart)."""
+    if _json(smsturbo_id) is None:
+        return None
+    return {"smsturbo_id": str(smsturbo_id), "score": float(score), "reasons": [str(r) for r in reasons]}
+
+
+def _without_match(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with empty possible-match columns (rows that have an exact partner are never duplicates)."""
+    if "possible_match" in frame.columns:
+        return frame
+    n = len(frame)
+    return frame.assign(
+        possible_match=pd.array([None] * n, dtype=TEXT),
+        possible_match_score=np.full(n, np.nan),
+        possible_match_reasons=_object_column([()] * n, n),
+    )
+
+
+def possible_matches(sage_only: pd.DataFrame, smsturbo_only: pd.DataFrame,
+                     threshold: float = DEFAULT_THRESHOLD) -> pd.DataFrame:
+    """``sage_only`` with the :data:`MATCH_COLUMNS`: each client's best SMSTurbo-only candidate at or above
+    ``threshold`` (the suggestion engine's), and ``eligible`` false where there is one.
+
+    Importing such a client would create a second SMSTurbo customer for the same client, so it starts unchecked
+    and Check All / ``--all-eligible`` skip it; it can still be checked by hand. Only unpartnered rows are
+    compared (the two frames), scored on whole arrays by :func:`smsync_core.suggest.engine.suggest`.
+    """
+    frame = _without_match(sage_only.drop(columns=list(MATCH_COLUMNS), errors="ignore"))
+    if len(sage_only) == 0 or len(smsturbo_only) == 0:
+        return frame
+    found = suggest(sage_only, smsturbo_only, threshold=threshold, limit=1)
+    best = found[(found["direction"] == TO_SMSTURBO) & (found["rank"] == 1)].drop_duplicates("sage_id")
+    if best.empty:
+        return frame
+    at = pd.Index(best["sage_id"].astype(TEXT)).get_indexer(frame["customer_id"].astype(TEXT))
+    hit = at >= 0
+    rows = at[hit]
+    ids = np.full(len(frame), None, dtype=object)
+    ids[hit] = best["smsturbo_id"].to_numpy(dtype=object)[rows]
+    scores = np.full(len(frame), np.nan)
+    scores[hit] = best["score"].to_numpy(dtype="float64")[rows]
+    reasons = frame["possible_match_reasons"].to_numpy(dtype=object).copy()
+    reasons[hit] = best["reasons"].to_numpy(dtype=object)[rows]
+    return frame.assign(
+        possible_match=pd.array(ids, dtype=TEXT),
+        possible_match_score=scores,
+        possible_match_reasons=reasons,
+        eligible=frame["eligible"].to_numpy(dtype=bool) & ~hit,
+    )
 
 
 def _json(value: Any) -> Any:
@@ -213,8 +274,8 @@ def reconcile(
     in_sage = np.zeros(len(target), dtype=bool)
     in_sage[position[in_target]] = True
 
-    sage_only = _sorted(sage_full, ~in_target)
     smsturbo_only = _sorted(target, ~in_sage)
+    sage_only = possible_matches(_sorted(sage_full, ~in_target), smsturbo_only)
     empty_diffs = pd.DataFrame(
         {name: pd.Series([], dtype=TEXT) for name in ("customer_id", "field", "sage", "smsturbo")}
     )
@@ -291,16 +352,20 @@ def reconcile(
 
 
 def _sorted_ids(ids: pa.ChunkedArray) -> pd.arrays.ArrowStringArray:
-    """The IDs (SMSTurbo's, so distinct) in order."""
-    column: pd.arrays.ArrowStringArray = pd.array(ids.take(pc.sort_indices(ids)), dtype=TEXT)
+    """The IDs (SMSTurbo's, so distinct) in Client Number order."""
+    keys = id_sort_keys(ids)
+    order = pc.sort_indices(keys, sort_keys=[(k, "ascending", "at_start") for k in keys.column_names])
+    column: pd.arrays.ArrowStringArray = pd.array(ids.take(order), dtype=TEXT)
     return column
 
 
 def _order(frame: pd.DataFrame, picked: np.ndarray) -> np.ndarray:
-    """The positions ``picked`` ordered by customer_id (missing first), then row."""
-    keys = ["customer_id", "row"] if "row" in frame.columns else ["customer_id"]
-    table = pa.table({key: pa.array(frame[key].array).take(picked) for key in keys})
-    order = pc.sort_indices(table, sort_keys=[(key, "ascending", "at_start") for key in keys])
+    """The positions ``picked`` in Client Number order (missing first, numbers by value, then text IDs), then
+    row."""
+    table = id_sort_keys(pa.array(frame["customer_id"].astype(TEXT).array).take(picked))
+    if "row" in frame.columns:
+        table = table.append_column("row", pa.array(frame["row"].array).take(picked))
+    order = pc.sort_indices(table, sort_keys=[(key, "ascending", "at_start") for key in table.column_names])
     ordered: np.ndarray = picked[order.to_numpy()]
     return ordered
 

@@ -15,7 +15,7 @@ import pyarrow.compute as pc
 
 from smsync_core import schema
 from smsync_core.config import Config
-from smsync_core.frames import TEXT, text_from_codes
+from smsync_core.frames import TEXT, id_sort_keys, text_from_codes
 
 FINDING_COLUMNS = ("row", "customer_id", "rule", "severity", "field", "message")
 
@@ -26,7 +26,7 @@ def numeric_ids(ids: pd.Series) -> bool:
     exports; the advice then speaks of the characters SMSTurbo allows."""
     data = pa.array(ids.astype(TEXT).array)
     present = pc.sum(pc.invert(pc.fill_null(pc.utf8_is_space(data), True))).as_py() or 0
-    digits = pc.sum(pc.fill_null(pc.utf8_is_digit(data), False)).as_py() or 0
+    digits = pc.sum(pc.fill_null(pc.match_substring_regex(data, "^[0-9]+$"), False)).as_py() or 0
     return present > 0 and 2 * digits >= present
 
 
@@ -59,7 +59,7 @@ def rule_advice(config: Config, numeric: bool = True) -> dict[str, str]:
         "id-duplicate": f"Keep one client with this Client Number and give each other one its own ({new_number}).",
         "id-reserved": f"'{schema.TEMPLATE_ID}' is SMSTurbo's template for new customers: " + new_client[0].lower()
         + new_client[1:],
-        "field-too-long": "Shorten the value in Sage 100.",
+        "field-too-long": "Shorten the value in Sage 100: it is longer than SMSTurbo's column.",
         "inactive": "It starts unchecked so it is not brought over to SMSTurbo; check it by hand only if it should "
         "come over.",
         "missing-name": "Enter the client name in Sage 100.",
@@ -118,7 +118,7 @@ def _findings(
 def _too_long_message(field_name: str, limit: int, advice: str) -> Message:
     def message(rows: pd.DataFrame) -> pd.Series:
         lengths = rows[field_name].str.len().astype(str)
-        return f"{field_name} is " + lengths + f" characters, longer than SMSTurbo's {limit}. " + advice
+        return f"{field_name} is " + lengths + f" characters, more than SMSTurbo's {limit}. " + advice
 
     return message
 
@@ -282,19 +282,19 @@ def check(sage: pd.DataFrame, config: Config, lengths: Mapping[str, int | None] 
         )
     )
     parts.append(
-        _findings(sage, blank(sage["contact"]), "missing-contact", "Client has no contact name. " + advice["missing-contact"])
+        _findings(
+            sage, blank(sage["contact"]), "missing-contact", "Client has no contact name. " + advice["missing-contact"]
+        )
     )
     findings = pd.concat(parts, ignore_index=True)
     findings["row"] = findings["row"].astype("Int64")
     for name in ("customer_id", "rule", "severity", "field", "message"):
         findings[name] = findings[name].astype(TEXT)
     rule_order = findings["rule"].map({rule: i for i, rule in enumerate(schema.RULES)}).to_numpy(dtype="int64")
-    keys = pa.table({
-        "customer_id": pa.array(findings["customer_id"].array),
-        "row": findings["row"].to_numpy(dtype="int64"),
-        "rule": rule_order,
-        "field": pa.array(findings["field"].array),
-    })
+    keys = id_sort_keys(pa.array(findings["customer_id"].array))  # numbers by value, then text IDs
+    keys = keys.append_column("row", pa.array(findings["row"].to_numpy(dtype="int64")))
+    keys = keys.append_column("rule", pa.array(rule_order))
+    keys = keys.append_column("field", pa.array(findings["field"].array))
     order = pc.sort_indices(keys, sort_keys=[(key, "ascending", "at_start") for key in keys.column_names])
     ordered: pd.DataFrame = findings.iloc[order.to_numpy()].reset_index(drop=True)[list(FINDING_COLUMNS)]
     ordered["advice"] = ordered["rule"].map(advice).astype(TEXT)  # the rule's own text, for "what to do" columns

@@ -1,4 +1,4 @@
-"""``smsync diff``: the two panes, as text, JSON or CSV."""
+"""``smsync diff``: the two panes, as text, JSON, CSV or an Excel workbook (one sheet per pane)."""
 
 from __future__ import annotations
 
@@ -23,11 +23,13 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         help="the two panes: customers only in SMSTurbo, clients only in Sage 100 (and differences)",
         description="Compare Sage 100 clients with SMSTurbo customers by exact Customer ID. By default only "
         "missing customers are shown (the answer Yes to 'Do you want to see Missing Customers only?'); "
-        "--all also lists customers on both sides whose fields differ.",
+        "--all also lists customers on both sides whose fields differ. --format xlsx --output FILE writes the "
+        "panes as sheets of an Excel workbook: the SMSTurbo customers to enter in Sage 100 by hand, the Sage 100 "
+        "clients to bring over (and with --all the differences field by field).",
     )
     add_connection_args(parser, smsturbo="required")
     parser.add_argument("--all", action="store_true", help="also list customers whose fields differ")
-    add_format_arg(parser)
+    add_format_arg(parser, ("table", "json", "csv", "xlsx"))
     parser.set_defaults(run=run)
 
 
@@ -46,9 +48,14 @@ def long_frame(rec: Reconciliation) -> pd.DataFrame:
 def run(args: argparse.Namespace) -> int:
     """Print the panes; exit 0 whether or not anything differs."""
     from smsync_core.cli._common import table_text, workbench_from_args, write_csv, write_json
+    from smsync_core.cli._excel import check_output, diff_sheets, write_excel
 
+    excel = check_output(args)
     wb = workbench_from_args(args)
     rec = wb.reconcile(missing_only=not args.all)
+    if excel is not None:
+        write_excel(diff_sheets(rec), excel)
+        return 0
     if args.format == "json":
         write_json(rec.to_dict())
         return 0

@@ -25,7 +25,7 @@ def test_the_whole_flow_imports_exactly_what_was_checked(story: Any, tmp_path: P
     findings = flow.body.children[0].value
     for rule in ("id-invalid-chars", "id-duplicate", "inactive", "missing-address"):
         assert rule in findings
-    assert "set up a new client with a valid Client Number" in findings
+    assert "set up a new client whose Client Number is" in findings  # the core's advice
 
     flow.to_setup()
     assert flow.step == "setup" and flow.setup is not None

@@ -60,7 +60,8 @@ def housekeeping_summary(findings: pd.DataFrame, examples: int = 5) -> pd.DataFr
         count=("customer_id", "size"), examples=("customer_id", lambda s: ", ".join(s.drop_duplicates().head(examples)))
     )
     out = out.reset_index()
-    out["what to do"] = out["rule"].map(lambda r: text.RULE_ADVICE.get(str(r), ""))
+    advice = findings.groupby("rule")["advice"].first() if "advice" in findings else pd.Series(dtype=str)
+    out["what to do"] = out["rule"].map(advice).fillna("")  # the core's one text per rule
     out = out.sort_values(["severity", "count"], ascending=[True, False], kind="stable")
     return out[columns].reset_index(drop=True)
 

@@ -113,7 +113,7 @@ class PaneState:
         self.query = ""
         self._hay: pa.Array | None = None
         self._needle = ""
-        wanted = [c for c in dict.fromkeys([*self.columns, "rules", "fields", "kind"]) if c in self.frame]
+        wanted = [c for c in dict.fromkeys([*self.columns, "rules", "fields", "kind", "why"]) if c in self.frame]
         self._shown = pd.DataFrame({c: _one_chunk(self.frame[c]) for c in wanted})  # what a window reads
 
     # -- selection -----------------------------------------------------------------------------------
@@ -181,8 +181,9 @@ class PaneState:
     # -- order ---------------------------------------------------------------------------------------
     def _sort_key(self, column: str) -> pd.Series:
         series = self.frame[column]
-        if column == "status_ref" and "status" in self.frame:
-            return self.frame["status"]
+        core_key = {"status_ref": "status_sort", "customer_id": "id_sort"}.get(column)  # the core's order
+        if core_key in self.frame:
+            return self.frame[core_key]
         if column in _TUPLE_COLUMNS or series.dtype == object:
             series = _as_text(series)
         if isinstance(series.dtype, pd.StringDtype):
@@ -253,6 +254,7 @@ class PaneState:
         rules = part["rules"].tolist() if "rules" in part else [()] * len(part)
         fields = part["fields"].tolist() if "fields" in part else [()] * len(part)
         kinds = part["kind"].tolist() if "kind" in part else [""] * len(part)
+        whys = [_cell(v) for v in part["why"].tolist()] if "why" in part else [""] * len(part)
         out = []
         for i, row in enumerate(positions.tolist()):
             why = [str(r) for r in (rules[i] if isinstance(rules[i], tuple | list | np.ndarray) else ())]
@@ -269,7 +271,7 @@ class PaneState:
                     "error": bool(self.has_error[row]),
                     "kind": _cell(kinds[i]),
                     "diff": [str(f) for f in (fields[i] if isinstance(fields[i], tuple | list | np.ndarray) else ())],
-                    "why": " ".join(text.RULE_ADVICE.get(r, r) for r in why),
+                    "why": whys[i] or " ".join(why),  # the core's advice of the row's rules
                 }
             )
         return out

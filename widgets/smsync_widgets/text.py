@@ -40,27 +40,6 @@ COLUMN_LABELS: Final = MappingProxyType(
     }
 )
 
-#: What each rule means and what to do about it (housekeeping step and row tooltips).
-RULE_ADVICE: Final = MappingProxyType(
-    {
-        "id-empty": "The Client Number is empty: give the client a Client Number in Sage 100.",
-        "id-too-long": "The Client Number is longer than 15 characters: make this client inactive in Sage 100 "
-        "and set up a new client with a valid Client Number.",
-        "id-invalid-chars": "The Client Number has characters other than A-Z, 0-9, dash and underscore: make this "
-        "client inactive in Sage 100 and set up a new client with a valid Client Number.",
-        "id-duplicate": "The same Client Number is on more than one Sage 100 client: keep one and change the others.",
-        "id-reserved": "The Client Number is ZZDEFAULT, SMSTurbo's template for new customers: make this client "
-        "inactive in Sage 100 and set up a new client with another Client Number.",
-        "field-too-long": "A value is longer than SMSTurbo's column: shorten it in Sage 100.",
-        "inactive": "The client is inactive (status 6 - Do Not Accept Contract Again): it starts unchecked; "
-        "leave it unchecked unless it should come over.",
-        "missing-name": "The client has no name: complete it in Sage 100.",
-        "missing-address": "The address is incomplete (address, city, state or zip): complete it in Sage 100.",
-        "missing-phone": "The client has no phone number: add one in Sage 100.",
-        "missing-contact": "The client has no contact name: add one in Sage 100.",
-    }
-)
-
 #: How a pane row's ``kind`` reads in the Kind column (``data-kind`` keeps the raw value).
 KIND_LABELS: Final = MappingProxyType(
     {"new": "New", "update": "Differs", "smsturbo-only": "Only in SMSTurbo", "different": "Differs"}
