@@ -39,3 +39,21 @@ def test_a_not_null_column_without_a_value_names_the_column_and_what_to_do(
     assert code == 1
     assert "'Region'" in err and "ZZDEFAULT" in err and "network" not in err
     assert read_table(here / "smsturbo.db", "Customer") == []
+
+
+# An OLE2 compound file's header: what Excel 97-2003 writes as .xls, and what an .xlsx saved with a password is.
+OLE2_HEADER = bytes.fromhex("d0cf11e0a1b11ae1") + bytes(16) + bytes.fromhex("3e000300feff0900") + bytes(488)
+
+
+@pytest.mark.parametrize(("name", "words"), [
+    ("clients.xls", ("Excel 97-2003", ".xlsx", "CSV")),
+    ("clients.xlsx", ("password", "remove the password")),
+])
+def test_an_old_or_password_protected_workbook_is_one_sentence(
+    here: Path, name: str, words: tuple[str, ...], capsys: pytest.CaptureFixture[str]
+) -> None:
+    (here / name).write_bytes(OLE2_HEADER)
+    code = main(["check", "--sage", str(here / name)])
+    err = one_sentence(capsys.readouterr().err)
+    assert code == 2
+    assert all(w in err for w in words) and "xlrd" not in err and "ImportError" not in err

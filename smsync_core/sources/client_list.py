@@ -86,6 +86,27 @@ def _check_fields(location: Path) -> None:
                 )
 
 
+#: The first bytes of an OLE2 compound file: an Excel 97-2003 workbook, or an .xlsx encrypted with a password.
+_OLE2 = bytes.fromhex("d0cf11e0a1b11ae1")
+
+
+def _check_workbook(location: Path) -> None:
+    """Refuse, in one sentence, the workbooks smsync cannot read: the old .xls format and password-protected ones."""
+    with location.open("rb") as handle:
+        start = handle.read(len(_OLE2))
+    if start != _OLE2:
+        return
+    if location.suffix.lower() == ".xls":
+        raise InputError(
+            f"The client list {location} is an Excel 97-2003 workbook (.xls), which smsync does not read; open it "
+            "in Excel and save it as an Excel Workbook (.xlsx) or as CSV UTF-8, then run smsync again."
+        )
+    raise InputError(
+        f"The client list {location} is protected with a password, so it cannot be read; open it in Excel, "
+        "remove the password (File > Info > Protect Workbook) and save it, or save it as CSV UTF-8."
+    )
+
+
 def read_clients(path: str | Path, config: Config) -> pd.DataFrame:
     """The exported client list as the canonical Sage frame."""
     location = Path(str(path).removeprefix("file://"))
@@ -103,6 +124,7 @@ def read_clients(path: str | Path, config: Config) -> pd.DataFrame:
                 on_bad_lines="error",
             )
         else:
+            _check_workbook(location)
             raw = pd.read_excel(location, dtype=str, keep_default_na=False, na_values=[""])
     except UnicodeDecodeError:
         raise InputError(f"The client list {location} is not UTF-8 text; export it again as 'CSV UTF-8'.") from None
