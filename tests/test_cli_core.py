@@ -325,3 +325,91 @@ def test_diff_table_when_smsturbo_has_fewer_mapped_columns(run: Run, dbs: tuple[
     assert code == 0, err
     assert "TURBO-ONLY" in out and "Right pane" in out
     assert "555-0199" not in out  # phone is not compared when SMSTurbo does not map it
+
+
+# --- Excel (--format xlsx --output FILE) ----------------------------------------------------------------------------
+
+
+def _sheets(path: Path) -> dict[str, list[tuple[object, ...]]]:
+    """Every sheet of the workbook as rows of values; each has a bold frozen heading row and a filter over it all."""
+    import openpyxl
+
+    book = openpyxl.load_workbook(path)
+    sheets = {}
+    for sheet in book.worksheets:
+        rows = list(sheet.iter_rows(values_only=True))
+        assert sheet.freeze_panes == "A2", sheet.title
+        assert sheet.auto_filter.ref == f"A1:{sheet.cell(row=1, column=len(rows[0])).column_letter}{len(rows)}"
+        assert all(cell.font.bold for cell in sheet[1])
+        sheets[sheet.title] = rows
+    return sheets
+
+
+def test_diff_writes_the_two_panes_as_excel_sheets(run: Run, dbs: tuple[str, str], tmp_path: Path) -> None:
+    code, out, err = run("diff", "--sage", dbs[0], "--smsturbo", dbs[1], "--format", "xlsx", "--output", "panes.xlsx")
+    assert code == 0 and err == "" and "panes.xlsx" in out
+    sheets = _sheets(tmp_path / "panes.xlsx")
+    assert list(sheets) == ["To enter in Sage 100 by hand", "Sage 100 clients to bring over"]
+    left, right = sheets.values()
+    assert left[0][:3] == ("Customer ID", "Name", "Address 1")
+    assert [r[:2] for r in left[1:]] == [("TURBO-ONLY", "Only In Turbo")]
+    assert right[0][:5] == ("Customer ID", "Name", "Status", "Eligible to import", "Why not")
+    by_id = {r[0]: r for r in right[1:]}
+    assert list(by_id) == ["JSMITH", "NEW-1", "bad id"]
+    assert by_id["JSMITH"][2:4] == ("6 - Do Not Accept Contract Again", "no")
+    assert by_id["NEW-1"][3] == "no" and "Shorten" in str(by_id["NEW-1"][4])  # its name: SMSTurbo's is 9 long
+    # all differences: a third sheet, field by field
+    code, _, _ = run("diff", "--sage", dbs[0], "--smsturbo", dbs[1], "--all", "--format=xlsx", "--output=all.xlsx")
+    assert code == 0
+    sheets = _sheets(tmp_path / "all.xlsx")
+    assert sheets["Differences field by field"] == [("Customer ID", "Field", "In Sage 100", "In SMSTurbo"),
+                                                    ("ACME", "phone", "555-0100", "555-0199")]
+
+
+def test_check_and_suggest_write_excel_with_headings_in_words(run: Run, tmp_path: Path) -> None:
+    sage = make_sage_db(tmp_path / "s.db", [
+        client("1001", name='=HYPERLINK("http://evil.example","Pay")'),
+        client("   ", name="No Number Yet", phone="303-555-0142"),
+        client("1002", name="Julie Smith", status=6),
+    ])
+    turbo = make_smsturbo_db(tmp_path / "t.db", [customer("ACME", name="No Number Yet", phone="303-555-0142")])
+    code, _, err = run("check", "--sage", sage, "--format", "xlsx", "--output", "check.xlsx")
+    assert code == 0 and err == ""
+    findings, by_rule = _sheets(tmp_path / "check.xlsx").values()
+    assert findings[0] == ("Customer ID", "Name", "Rule", "Severity", "Field", "Message")
+    assert (None, "No Number Yet", "id-empty", "error") in {r[:4] for r in findings[1:]}  # blank, not "   "
+    assert by_rule[0] == ("Severity", "Rule", "Clients") and ("error", "id-empty", 1) in by_rule
+    code, _, err = run("diff", "--sage", sage, "--smsturbo", turbo, "--format", "xlsx", "--output", "d.xlsx")
+    import openpyxl
+
+    sheet = openpyxl.load_workbook(tmp_path / "d.xlsx")["Sage 100 clients to bring over"]
+    formula = next(c for c in sheet["B"] if c.value == '=HYPERLINK("http://evil.example","Pay")')
+    assert formula.data_type == "s" and formula.quotePrefix  # text, never a live formula
+    code, _, err = run("suggest", "--sage", sage, "--smsturbo", turbo, "--format", "xlsx", "--output", "s.xlsx")
+    assert code == 0 and err == ""
+    sheets = _sheets(tmp_path / "s.xlsx")
+    assert list(sheets) == ["For SMSTurbo-only customers", "For Sage 100-only clients"]
+    to_sage = sheets["For SMSTurbo-only customers"]
+    assert to_sage[0] == ("SMSTurbo customer", "Sage 100 client", "Score", "Rank", "Reasons")
+    assert to_sage[1][:2] == ("ACME", None) and to_sage[1][3] == 1 and "phone" in str(to_sage[1][4])
+
+
+def test_excel_needs_an_output_file(run: Run, dbs: tuple[str, str], tmp_path: Path) -> None:
+    code, out, err = run("diff", "--sage", dbs[0], "--smsturbo", dbs[1], "--format", "xlsx")
+    assert code == 2 and out == ""
+    assert_one_line_error(err, "--output FILE")
+    code, out, err = run("check", "--sage", dbs[0], "--output", "x.xlsx")
+    assert code == 2 and out == ""
+    assert_one_line_error(err, "--format xlsx")
+    assert not list(tmp_path.glob("*.xlsx"))
+
+
+def test_check_table_names_each_client(run: Run, tmp_path: Path) -> None:
+    sage = make_sage_db(tmp_path / "s.db", [client("", name="Nameless Number"), client("  ", name="Spaces Only")])
+    code, out, _ = run("check", "--sage", sage)
+    assert code == 0
+    findings = out[out.index("\nFindings\n"):]
+    assert findings.splitlines()[2].split()[:2] == ["customer_id", "name"]
+    assert "Nameless Number" in findings and "Spaces Only" in findings
+    code, out, _ = run("check", "--sage", sage, "--format", "csv")
+    assert {r["name"] for r in csv.DictReader(io.StringIO(out))} == {"Nameless Number", "Spaces Only"}

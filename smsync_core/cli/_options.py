@@ -28,5 +28,8 @@ def add_connection_args(parser: argparse.ArgumentParser, *, smsturbo: str = "opt
 
 
 def add_format_arg(parser: argparse.ArgumentParser, choices: Sequence[str] = ("table", "json", "csv")) -> None:
-    """``--format`` with a readable table by default."""
+    """``--format`` with a readable table by default (and ``--output FILE`` where Excel is a choice)."""
     parser.add_argument("--format", choices=list(choices), default="table", help="output format (default: table)")
+    if "xlsx" in choices:
+        parser.add_argument("--output", metavar="FILE",
+                            help="the Excel workbook --format xlsx writes (one sheet per list)")

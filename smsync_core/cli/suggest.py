@@ -24,13 +24,14 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "same client than not)",
     )
     parser.add_argument("--limit", type=int, default=3, help="most suggestions per customer (default 3)")
-    add_format_arg(parser)
+    add_format_arg(parser, ("table", "json", "csv", "xlsx"))
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     """Print the suggestions; exit 0 whether or not any were found."""
     from smsync_core.cli._common import table_text, workbench_from_args, write_csv, write_json
+    from smsync_core.cli._excel import TO_SAGE_SHEET, TO_SMSTURBO_SHEET, blank_ids, check_output, write_excel
     from smsync_core.suggest.engine import DEFAULT_THRESHOLD
     from smsync_core.suggest.report import to_dict
 
@@ -39,9 +40,17 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("--threshold must be a score between 0 and 100.")
     if args.limit < 1:
         raise UsageError("--limit must be at least 1.")
+    excel = check_output(args)
     wb = workbench_from_args(args)
     suggestions = wb.suggest(threshold=threshold, limit=args.limit)
-    if args.format == "json":
+    if excel is not None:
+        flat = suggestions.assign(reasons=suggestions["reasons"].map("; ".join),
+                                  sage_id=blank_ids(suggestions["sage_id"]))
+        columns = ["smsturbo_id", "sage_id", "score", "rank", "reasons"]
+        sheets = {title: flat.loc[flat["direction"] == direction, columns].reset_index(drop=True)
+                  for direction, title in (("smsturbo->sage", TO_SAGE_SHEET), ("sage->smsturbo", TO_SMSTURBO_SHEET))}
+        write_excel(sheets, excel)
+    elif args.format == "json":
         write_json(to_dict(suggestions))
     elif args.format == "csv":
         write_csv(suggestions)

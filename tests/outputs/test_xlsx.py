@@ -80,3 +80,11 @@ def test_sheet_names_that_collide_in_excel_are_refused() -> None:
     frame = pd.DataFrame({"a": [1]})
     with pytest.raises(ValueError, match="named"):
         write_xlsx({"a/b": frame, "a:b": frame}, io.BytesIO())
+
+
+def test_a_column_with_no_value_at_all_is_written_blank() -> None:
+    frame = pd.DataFrame({"customer_id": ["1001", "1002"], "possible_match": pd.Series([None, None], dtype="string"),
+                          "reasons": pd.Series([None, None], dtype=object)})
+    sheet = _book({"panes": frame})["panes"]
+    assert [c.value for c in sheet[1]] == ["Customer ID", "Possible Match", "Reasons"]
+    assert [sheet.cell(row=r, column=c).value for r in (2, 3) for c in (2, 3)] == [None] * 4
