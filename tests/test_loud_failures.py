@@ -57,3 +57,17 @@ def test_an_old_or_password_protected_workbook_is_one_sentence(
     err = one_sentence(capsys.readouterr().err)
     assert code == 2
     assert all(w in err for w in words) and "xlrd" not in err and "ImportError" not in err
+
+
+def test_reports_naming_a_file_is_one_sentence_and_nothing_is_imported(
+    here: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.support.data import make_smsturbo_db
+
+    make_smsturbo_db(here / "smsturbo.db", [])
+    (here / "afile").write_text("not a folder", encoding="utf-8")
+    code = main(["sync", "--sage", f"sqlite:///{here / 'sage.db'}", "--smsturbo", f"sqlite:///{here / 'smsturbo.db'}",
+                 "--select", "1001", "--yes", "--reports", str(here / "afile")])
+    err = one_sentence(capsys.readouterr().err)
+    assert code == 2 and "is a file" in err and "--reports" in err
+    assert [r for r in read_table(here / "smsturbo.db", "Customer") if r[0] != "ZZDEFAULT"] == []

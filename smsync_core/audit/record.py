@@ -27,7 +27,7 @@ from typing import Any
 
 from smsync_core.audit.context import RunContext, jsonable
 from smsync_core.clock import utc_now
-from smsync_core.errors import VerificationFailed
+from smsync_core.errors import UsageError, VerificationFailed
 from smsync_core.files import fsync_dir, sha256_bytes, sha256_file, write_atomic
 
 FORMAT = "smsync-record/1"
@@ -57,8 +57,16 @@ def manifest_bytes(manifest: Mapping[str, Any]) -> bytes:
 @contextmanager
 def reports_lock(root: Path) -> Iterator[None]:
     """Hold the reports directory's lock across processes (blocks until it is free)."""
-    root.mkdir(parents=True, exist_ok=True)
-    with (root / LOCK).open("a+b") as handle:
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        handle = (root / LOCK).open("a+b")
+    except (FileExistsError, NotADirectoryError):
+        raise UsageError(f"The reports folder {root} is a file (or inside one); give --reports a folder, "
+                         "or move that file away.") from None
+    except PermissionError:
+        raise UsageError(f"The reports folder {root} cannot be written by this user; give --reports a folder "
+                         "you can write to, or ask for write access to it.") from None
+    with handle:
         if sys.platform == "win32":
             import msvcrt
 
