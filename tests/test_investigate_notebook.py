@@ -51,8 +51,9 @@ def test_parameters_cell_is_tagged() -> None:
     cells = _read(NOTEBOOK).cells
     tagged = [c for c in cells if "parameters" in c.metadata.get("tags", [])]
     assert len(tagged) == 1
-    for name in ("sage_url", "smsturbo_url", "threshold", "pair", "worklist_path"):
-        assert f"{name} =" in tagged[0].source
+    declared = papermill.inspect_notebook(str(NOTEBOOK))  # every line of the cell parses (comments included)
+    assert set(declared) == {"sage_url", "smsturbo_url", "threshold", "pair", "worklist_path"}
+    assert declared["threshold"]["inferred_type_name"] == "float" and declared["pair"]["help"]
 
 
 def test_notebook_runs_and_writes_the_worklist(demo: DemoPaths, tmp_path: Path) -> None:
@@ -94,3 +95,31 @@ def test_chosen_pair_is_shown_side_by_side(demo: DemoPaths, tmp_path: Path) -> N
 def test_malformed_pair_fails_with_a_clear_message(demo: DemoPaths, tmp_path: Path) -> None:
     with pytest.raises(papermill.PapermillExecutionError, match="SMSTURBO_ID=SAGE_ID"):
         _run(demo, tmp_path, pair="ACMEPAVING")
+
+
+def test_smsync_run_sets_threshold_and_pair_and_the_worklist_goes_into_the_record(
+        demo: DemoPaths, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    from smsync_core.cli.dispatch import main
+
+    monkeypatch.chdir(tmp_path)
+    wb = smsync_core.connect(demo.sage_url, demo.smsturbo_url)
+    suggestions = wb.suggest(threshold=0)
+    chosen = suggestions[(suggestions["direction"] == "smsturbo->sage") & (suggestions["score"] < 70)].iloc[0]
+    pair = f"{chosen['smsturbo_id']}={chosen['sage_id']}"
+    reports = tmp_path / "elsewhere"
+    code = main(["run", str(NOTEBOOK), "-p", "sage_url", demo.sage_url, "-p", "smsturbo_url", demo.smsturbo_url,
+                 "-p", "threshold", "70", "-p", "pair", pair, "--reports", str(reports)])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    (record,) = [p for p in reports.iterdir() if p.is_dir() and not p.name.startswith(".")]
+    manifest = json.loads((record / "manifest.json").read_text("utf-8"))
+    assert manifest["parameters"]["threshold"] == 70 and manifest["parameters"]["pair"] == pair
+    assert "id_worklist.xlsx" in manifest["files"]  # inside its run's record, listed and hashed
+    assert not (tmp_path / "reports").exists()  # nothing written outside the record
+    listed = pd.read_excel(record / "id_worklist.xlsx", sheet_name="suggestions")
+    assert len(listed) and (listed["score"] >= 70).all()  # the threshold reached the notebook
+    executed = _read(record / "investigate_ids.ipynb")
+    text = "".join(o.get("text", "") for c in executed.cells for o in c.get("outputs", []))
+    assert f"SMSTurbo {chosen['smsturbo_id']}  beside  Sage {chosen['sage_id']}" in text
