@@ -173,3 +173,31 @@ def test_long_imports_show_progress_and_skipped_rows_are_listed(urls: tuple[str,
     captured = capsys.readouterr()
     assert "Importing" in captured.err and "2/2" in captured.err
     assert "Not imported (1)" in captured.out and "ghost" in captured.out
+
+
+def test_the_prompt_lists_the_selected_ids_left_out_before_asking(urls: tuple[str, str], tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch,
+                                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setattr("sys.stdin", Tty("n\n"))
+    assert sync(urls, "--select", "1001,ghost,2000") == 1
+    err = capsys.readouterr().err
+    listed, asked = err.index("Not imported (2 of the selected IDs)"), err.index("Import 1 new customers")
+    assert listed < err.index("ghost") < asked and "not in Sage 100" in err[listed:asked]
+    assert listed < err.index("2000") < asked and "already in SMSTurbo" in err[listed:asked]
+    assert "(2 selected IDs not imported, listed above)? [y/N]" in err
+    # with --yes nothing is asked, and the list comes once, after the import
+    assert sync(urls, "--select", "1001,ghost", "--yes") == 0
+    captured = capsys.readouterr()
+    assert "of the selected IDs" not in captured.err and "Not imported (1)" in captured.out
+
+
+def test_a_long_dry_run_names_an_option_sync_accepts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.chdir(tmp_path)
+    sage = make_sage_db(tmp_path / "sage.db", [client(str(1000 + i)) for i in range(40)])  # > 400 field changes
+    target = make_smsturbo_db(tmp_path / "smsturbo.db", [])
+    assert sync((sage, target), "--all-eligible", "--dry-run") == 0
+    (hint,) = [line for line in capsys.readouterr().out.splitlines() if "more (use" in line]
+    assert hint.endswith("more (use --format json for every row)")
+    assert sync((sage, target), "--all-eligible", "--dry-run", "--format", "json") == 0
+    assert len(json.loads(capsys.readouterr().out)["inserted"]) == 40

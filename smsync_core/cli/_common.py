@@ -67,8 +67,11 @@ def write_csv(frame: pd.DataFrame, out: TextIO | None = None) -> None:
     outputs.write_csv(frame, sys.stdout if out is None else out)
 
 
-def table_text(frame: pd.DataFrame, *, max_rows: int | None = None, max_width: int = 40) -> str:
-    """A fixed-width table of ``frame`` for people (long values shortened, NA shown blank)."""
+def table_text(
+    frame: pd.DataFrame, *, max_rows: int | None = None, max_width: int = 40, every_row: str = "--format csv"
+) -> str:
+    """A fixed-width table of ``frame`` for people (long values shortened, NA shown blank); a cut table names
+    ``every_row``, the option of the command that shows every row."""
     if frame.empty:
         return "  (none)"
     shown = frame if max_rows is None else frame.head(max_rows)
@@ -79,7 +82,7 @@ def table_text(frame: pd.DataFrame, *, max_rows: int | None = None, max_width: i
     lines.append("  " + "  ".join("-" * w for w in widths))
     lines += ["  " + "  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in cells]
     if max_rows is not None and len(frame) > max_rows:
-        lines.append(f"  ... and {len(frame) - max_rows} more (use --format csv for every row)")
+        lines.append(f"  ... and {len(frame) - max_rows} more (use {every_row} for every row)")
     return "\n".join(lines)
 
 

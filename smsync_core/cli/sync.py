@@ -18,6 +18,10 @@ if TYPE_CHECKING:
 
 #: Imports with at least this many changes show a progress bar on stderr.
 PROGRESS_FROM = 1_000
+#: What a cut table tells the reader to run for every row (sync prints a table or JSON, no CSV).
+EVERY_ROW = "--format json"
+#: How many skipped IDs the confirmation lists before asking.
+SKIPPED_SHOWN = 50
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -104,9 +108,22 @@ def _print_plan(plan: Plan) -> None:
     out.write(f"Insert {len(plan.insert_ids)} new customers, update {len(plan.update_ids)}, "
               f"skip {len(plan.skipped)}.\n\n")
     if not plan.empty:
-        out.write(table_text(plan.to_frame(), max_rows=400, max_width=40) + "\n")
+        out.write(table_text(plan.to_frame(), max_rows=400, max_width=40, every_row=EVERY_ROW) + "\n")
     if len(plan.skipped):
-        out.write("\nSkipped\n" + table_text(plan.skipped, max_rows=200, max_width=90) + "\n")
+        out.write("\nSkipped\n" + table_text(plan.skipped, max_rows=200, max_width=90, every_row=EVERY_ROW) + "\n")
+
+
+def _print_skipped(plan: Plan) -> None:
+    """Before asking: the selected IDs the import leaves out, each with its reason (on stderr, with the question)."""
+    from smsync_core.cli._common import table_text
+
+    sys.stderr.write(f"Not imported ({len(plan.skipped)} of the selected IDs)\n")
+    sys.stderr.write(table_text(plan.skipped, max_rows=SKIPPED_SHOWN, max_width=90,
+                                every_row="--dry-run --format json") + "\n")
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n:,} {word}" if n == 1 else f"{n:,} {word}s"
 
 
 def _print_result(result: ApplyResult, plan: Plan, fmt: str) -> None:
@@ -125,12 +142,12 @@ def _print_result(result: ApplyResult, plan: Plan, fmt: str) -> None:
         _print_plan(plan)
     if len(result.conflicts):
         sys.stdout.write("Conflicts (SMSTurbo now holds something else)\n")
-        sys.stdout.write(table_text(result.conflicts, max_rows=200) + "\n")
+        sys.stdout.write(table_text(result.conflicts, max_rows=200, every_row=EVERY_ROW) + "\n")
     stream = sys.stdout if result.ok else sys.stderr
     stream.write(("" if result.ok else "smsync: ") + result.message() + "\n")
     if result.outcome != "dry-run" and len(result.skipped):
         sys.stdout.write(f"\nNot imported ({len(result.skipped)})\n")
-        sys.stdout.write(table_text(result.skipped, max_rows=200, max_width=90) + "\n")
+        sys.stdout.write(table_text(result.skipped, max_rows=200, max_width=90, every_row=EVERY_ROW) + "\n")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -151,6 +168,9 @@ def run(args: argparse.Namespace) -> int:
         return 0
     question = (f"Import {len(plan.insert_ids)} new customers and update {len(plan.update_ids)} "
                 "into SMSTurbo?")
+    if not args.yes and len(plan.skipped):
+        _print_skipped(plan)
+        question = question[:-1] + f" ({_plural(len(plan.skipped), 'selected ID')} not imported, listed above)?"
     if not args.yes and not confirm(question):
         sys.stderr.write("smsync: the import was not confirmed, so nothing was written; answer y, or pass "
                          "--yes to import without asking.\n")

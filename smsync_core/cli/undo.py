@@ -52,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
         return 0 if result.ok else 1
     if len(result.conflicts):
         sys.stdout.write("Left alone (changed in SMSTurbo since that run)\n")
-        sys.stdout.write(table_text(result.conflicts, max_rows=200) + "\n")
+        sys.stdout.write(table_text(result.conflicts, max_rows=200, every_row="--format json") + "\n")
     stream = sys.stdout if result.ok else sys.stderr
     stream.write(("" if result.ok else "smsync: ") + result.message() + "\n")
     return 0 if result.ok else 1
