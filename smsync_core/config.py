@@ -79,6 +79,8 @@ class Config:
     )
     inactive_statuses: frozenset[int] = schema.INACTIVE_STATUSES
     status_names: Mapping[int, str] = field(default_factory=lambda: dict(schema.STATUS_NAMES))
+    #: True when ``[status] names`` was given: those names override the company's own (``clnsts``).
+    status_names_set: bool = False
     sqlserver: SqlServerOptions = field(default_factory=SqlServerOptions)
     replace_groups: tuple[str, ...] = ()
     audit_table: str = "smsync_runs"
@@ -309,6 +311,7 @@ def _from_mapping(data: Mapping[str, Any], path: Path | None) -> Config:
         smsturbo=_mapping(data, "smsturbo", schema.SMSTURBO_TABLE, schema.SMSTURBO_COLUMNS),
         inactive_statuses=frozenset(inactive_raw),
         status_names=names,
+        status_names_set="names" in status,
         sqlserver=sqlserver,
         replace_groups=parse_replace_groups(replace.get("groups", []), "replace.groups"),
         audit_table=_text(audit, "table", "audit.table", "smsync_runs") or "smsync_runs",
@@ -333,10 +336,9 @@ def to_mapping(config: Config, *, include_urls: bool = True) -> dict[str, Any]:
         if mapping.schema:
             section["schema"] = mapping.schema
         data[side] = section
-    data["status"] = {
-        "inactive": sorted(config.inactive_statuses),
-        "names": {str(k): v for k, v in sorted(config.status_names.items())},
-    }
+    data["status"] = {"inactive": sorted(config.inactive_statuses)}
+    if config.status_names_set:  # else the company's own list (clnsts) stays in charge
+        data["status"]["names"] = {str(k): v for k, v in sorted(config.status_names.items())}
     data["sqlserver"] = dataclasses.asdict(config.sqlserver)
     data["replace"] = {"groups": list(config.replace_groups)}
     data["audit"] = {"table": config.audit_table}

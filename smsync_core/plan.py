@@ -170,7 +170,11 @@ def build_plan(rec: Reconciliation, selected: Iterable[str] | Literal["all-eligi
     unknown = sorted(set(replace_groups) - set(schema.REPLACE_GROUPS))
     if unknown:
         raise ValueError(f"unknown Replace Options group {', '.join(unknown)}")
-    mapping = {f: c for f, c in config.smsturbo.columns.items() if not target_columns or c in target_columns}
+    mapping = {
+        f: c
+        for f, c in config.smsturbo.columns.items()
+        if (not target_columns or c in target_columns) and f not in rec.unknown_fields  # unknown: never written
+    }
     id_column = config.smsturbo.columns["customer_id"]
     right = rec.right_pane()
     given, ids = _selection(right, selected)

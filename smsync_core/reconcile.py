@@ -78,6 +78,9 @@ class Reconciliation:
     differences: pd.DataFrame
     matched: pd.DataFrame
     findings: pd.DataFrame
+    #: Compared fields the Sage source does not carry (an exported list without them): unknown, so never a
+    #: difference and never written to SMSTurbo.
+    unknown_fields: tuple[str, ...] = ()
 
     @property
     def missing_only(self) -> bool:
@@ -257,6 +260,7 @@ def reconcile(
     The IDs are hashed once: each Sage row learns the position of its SMSTurbo customer (``-1``: none), and every
     later step (membership both ways, lining up the compared fields) works from those positions.
     """
+    unknown = tuple(f for f in sage.attrs.get("unknown_fields", ()) if f in schema.COMPARED_FIELDS)
     if findings is None:
         findings = check(sage, config)
     status = row_status(sage, findings, config)
@@ -291,9 +295,10 @@ def reconcile(
             empty_diffs,
             matched,
             findings,
+            unknown,
         )
 
-    compared = [f for f in schema.COMPARED_FIELDS if f in target.columns]
+    compared = [f for f in schema.COMPARED_FIELDS if f in target.columns and f not in unknown]
     both = np.flatnonzero(in_target)  # the Sage rows whose ID SMSTurbo has, and that customer's row
     theirs_at = position[both]
     field_mask = np.zeros(len(sage), dtype="int64")  # bit i set: compared field i differs on this Sage row
@@ -348,7 +353,9 @@ def reconcile(
     same[target_rows] = False  # SMSTurbo IDs are unique here: the matched IDs are theirs, without a hash
     matched = pd.DataFrame({"customer_id": _sorted_ids(target_ids.filter(pa.array(same)))})
     target_side = target.iloc[target_rows].reset_index(drop=True)
-    return Reconciliation("all", smsturbo_only, sage_only, different, target_side, differences, matched, findings)
+    return Reconciliation(
+        "all", smsturbo_only, sage_only, different, target_side, differences, matched, findings, unknown
+    )
 
 
 def _sorted_ids(ids: pa.ChunkedArray) -> pd.arrays.ArrowStringArray:

@@ -19,6 +19,7 @@ from smsync_core.errors import ConfigurationError, UsageError
 from smsync_core.reconcile import Reconciliation, reconcile
 from smsync_core.redact import redact_url
 from smsync_core.sources import Source, source_for
+from smsync_core.sources.base import company_config
 from smsync_core.targets import smsturbo
 
 if TYPE_CHECKING:
@@ -129,13 +130,25 @@ class Workbench:
             info["smsturbo_customers"] = len(self.smsturbo_customers())
         return info
 
+    def company_config(self) -> Config:
+        """The configuration with the company's own client status names (``clnsts``; see
+        :func:`smsync_core.sources.base.company_config`): what validation and the panes use."""
+
+        def read() -> Config:
+            names = self.sage_clients().attrs.get("status_names")  # an exported list's status cells name them
+            if names is None:
+                names = self.source.status_names(self.sage_url or "", lambda: self.sage_engine, self.config)
+            return company_config(self.config, names)
+
+        return self._cached("company_config", read)  # type: ignore[no-any-return]
+
     # --- validate and reconcile ----------------------------------------------------------------------------------
     def check(self) -> pd.DataFrame:
         """The housekeeping findings (``field-too-long`` too when an SMSTurbo connection is given)."""
 
         def run() -> pd.DataFrame:
             lengths = self.column_lengths() if self.smsturbo_url is not None else None
-            return validate.check(self.sage_clients(), self.config, lengths)
+            return validate.check(self.sage_clients(), self.company_config(), lengths)
 
         return self._cached("findings", run)  # type: ignore[no-any-return]
 
@@ -175,7 +188,7 @@ class Workbench:
             lambda: reconcile(
                 self.sage_clients(),
                 self.smsturbo_customers(),
-                self.config,
+                self.company_config(),
                 self.check(),
                 missing_only=missing_only,
             ),

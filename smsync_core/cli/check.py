@@ -25,12 +25,15 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 def run(args: argparse.Namespace) -> int:
     """Print the findings (or write them to Excel); exit 0 whatever was found."""
     from smsync_core.cli._common import records, table_text, workbench_from_args, write_csv, write_json
-    from smsync_core.cli._excel import FINDINGS_SHEET, RULES_SHEET, blank_ids, check_output, write_excel
+    from smsync_core.cli._excel import FINDINGS_SHEET, RULES_SHEET, check_output, write_excel
+    from smsync_core.outputs import blank_ids
     from smsync_core.validate import FINDING_COLUMNS, rule_counts
 
     excel = check_output(args)
     wb = workbench_from_args(args)
     findings = wb.check()
+    for note in wb.sage_clients().attrs.get("notes", ()):  # said once, whatever the format
+        sys.stderr.write(f"Note: {note}\n")
     clients = wb.sage_clients()
     names = findings["row"].map(clients.set_index("row")["name"]).astype("string")
     public = findings[[c for c in FINDING_COLUMNS if c != "row"]]

@@ -19,7 +19,7 @@ from sqlalchemy.schema import CreateTable
 from smsync_core.demo.generate import SD, sage_bulk, smsturbo_bulk, word_array
 from smsync_core.demo.story import SAGE_STORY, SMSTURBO_STORY
 from smsync_core.errors import UsageError
-from smsync_core.sources.sage100 import sage_table
+from smsync_core.sources.sage100 import EXTRA_COLUMNS, sage_table, status_table
 from smsync_core.targets.smsturbo import smsturbo_table
 
 Array: TypeAlias = npt.NDArray[Any]
@@ -62,11 +62,42 @@ def _typed(column: sa.Column[Any], values: Sequence[Any]) -> Array:
 
 
 def _table_columns(table: sa.Table, story: Sequence[tuple[Any, ...]], bulk: Columns) -> Columns:
-    """The story rows followed by the bulk, one array per column of ``table``."""
+    """The story rows followed by the bulk, one array per column of ``table`` (the Sage audit columns apart)."""
     return {
         column.name: np.concatenate([_typed(column, [row[position] for row in story]), bulk[column.name]])
         for position, column in enumerate(table.columns)
+        if column.name not in EXTRA_COLUMNS
     }
+
+
+#: The company's own client status list: Sage's default six, and one only this company has.
+DEMO_STATUSES: Final = (
+    (1, "Contact"), (2, "Prospect"), (3, "Current Customer"), (4, "Customer 2-5 Years Ago"),
+    (5, "Customer 6-10 Years Ago"), (6, "Do Not Accept Contract Again"), (7, "Collections Hold"),
+)
+
+
+def _real_sage(sage: Columns) -> Columns:
+    """The columns a real ``reccln`` has beyond the story's (tax district, ``_idnum``, who and when inserted and
+    updated), and legacy right-padding on every 23rd bulk client's city and contact, as data converted from the
+    pre-SQL versions has. Whole columns."""
+    n = len(sage["recnum"])
+    rows = np.arange(n, dtype=np.int64)
+    hexes = np.char.zfill(np.char.mod("%x", rows + 0x5A6E0000), 12)
+    out = dict(sage)
+    out["taxdst"] = np.ones(n, dtype=np.int64)
+    out["_idnum"] = np.char.add("6f1c2a3e-0b7d-4c1a-9e2f-", hexes).astype(object)
+    stamp = np.datetime64("2019-01-07T08:30:00") + rows.astype("timedelta64[m]")
+    out["insdte"], out["upddte"] = stamp, stamp + np.timedelta64(1, "D")
+    out["insusr"] = np.full(n, "ADMIN", dtype=object)
+    out["updusr"] = np.full(n, "ADMIN", dtype=object)
+    padded = (rows >= len(SAGE_STORY)) & (rows % 23 == 5)
+    for name, width in (("ctynme", 50), ("contct", 50)):
+        values = out[name].copy()
+        present = padded & np.array([v is not None for v in values], dtype=bool)
+        values[present] = np.char.ljust(values[present].astype(str), width).astype(object)
+        out[name] = values
+    return out
 
 
 def minimum_clients() -> int:
@@ -83,7 +114,7 @@ def _generate(clients: int, seed: int) -> tuple[Columns, Columns]:
     metadata = sa.MetaData()
     rng = np.random.Generator(np.random.PCG64([seed, 0x5A6E]))
     bulk, facts = sage_bulk(rng, clients - len(SAGE_STORY), first_number=1021)
-    sage = _table_columns(sage_table(metadata), SAGE_STORY, bulk.columns())
+    sage = _real_sage(_table_columns(sage_table(metadata), SAGE_STORY, bulk.columns()))
     target = _table_columns(smsturbo_table(metadata), SMSTURBO_STORY, smsturbo_bulk(rng, bulk, facts).columns())
     # One row per CustomerID: an ID typed by hand may repeat another one.
     unique = ~pd.Series(target["CustomerID"], dtype=object).duplicated().to_numpy()
@@ -200,7 +231,20 @@ def build_demo(
     metadata = sa.MetaData()
     _sqlite_file(paths.sage, sage_table(metadata, recnum_type=recnum_type), sage)
     _sqlite_file(paths.smsturbo, smsturbo_table(metadata), target)
+    _add_statuses(sa.create_engine(f"sqlite:///{paths.sage}"), None)
     return paths
+
+
+def _add_statuses(engine: sa.engine.Engine, schema: str | None) -> None:
+    """Write the company's ``clnsts`` (its status list, status 7 only this company has)."""
+    table = status_table(sa.MetaData(), schema=schema)
+    try:
+        with engine.begin() as connection:
+            table.drop(connection, checkfirst=True)
+            table.create(connection)
+            connection.execute(table.insert(), [{"recnum": n, "stsnme": name} for n, name in DEMO_STATUSES])
+    finally:
+        engine.dispose()
 
 
 def _load(url: str, table: sa.Table, columns: Columns, overwrite: bool) -> None:
@@ -245,6 +289,7 @@ def write_demo(
     metadata = sa.MetaData()
     _load(sage_url, sage_table(metadata, schema=sage_schema, recnum_type=recnum_type), sage, overwrite)
     _load(smsturbo_url, smsturbo_table(metadata, schema=smsturbo_schema), target, overwrite)
+    _add_statuses(sa.create_engine(sage_url), sage_schema)
 
 
 def story_ids() -> Mapping[str, tuple[str, ...]]:

@@ -8,6 +8,7 @@ from typing import Protocol
 import pandas as pd
 from sqlalchemy.engine import Engine
 
+from smsync_core import schema
 from smsync_core.config import Config
 
 
@@ -29,3 +30,16 @@ class Source(Protocol):
     def read_clients(self, location: str, engine: Callable[[], Engine], config: Config) -> pd.DataFrame:
         """Every client at ``location``; ``engine`` opens the read-only engine when the source needs one."""
         ...
+
+    def status_names(self, location: str, engine: Callable[[], Engine], config: Config) -> dict[int, str]:
+        """The company's own client status names (number -> name); empty when the source does not know them."""
+        ...
+
+
+def company_config(config: Config, names: dict[int, str]) -> Config:
+    """``config`` with the status names a run shows: the company's own (``names``) where it has a list, else the
+    help's default list; names set in ``smsync.toml`` override either."""
+    merged = dict(names) if names else dict(schema.STATUS_NAMES)
+    if config.status_names_set:
+        merged.update(config.status_names)
+    return config.replace(status_names=merged)

@@ -1,7 +1,12 @@
 """A client list exported from Sage 100 Contractor (CSV or Excel), for accountants who export instead of connect.
 
-Headers may be the canonical field names, the Sage column names of the mapping, or the labels of Sage's client
-list (``Client Number``, ``Client Name``, ``Zip``...). Values are kept exactly as in the file.
+Headings may be the canonical field names, Sage's own words (the field descriptions ``Client#``, ``Long Name``,
+``Address 1``, ``Phone 1``, ``Email 1``, ``Contact 1``... or the 3-6 window's ``Client Name``, ``Phone``,
+``Cell Phone``, ``Email``, ``Contact``), the Sage column names, or headings mapped in ``smsync.toml``
+(``[sage.columns] name = "Customer Long Name"``), which win. A compared field the file does not carry is
+*unknown* (listed in the frame's ``attrs["unknown_fields"]``): never a difference, never written to SMSTurbo. A
+status cell ``3-Current Customer`` reads as 3 (and names status 3). Files saved by Excel as CSV in the Windows
+code page (cp1252) read as such. Values are kept as in the file but for trailing padding.
 """
 
 from __future__ import annotations
@@ -29,6 +34,14 @@ LABELS: dict[str, str] = {
     "clientid": "customer_id",
     "customerid": "customer_id",
     "clientname": "name",
+    "longname": "name",
+    "address1": "address1",
+    "phone1": "phone",
+    "fax1": "fax",
+    "cell1": "mobile",
+    "email1": "email",
+    "contact1": "contact",
+    "inactiverecord": "inactive",
     "shortname": "short_name",
     "address": "address1",
     "addressline1": "address1",
@@ -62,8 +75,8 @@ def _key(header: str) -> str:
 
 def _header_map(headers: list[str], config: Config) -> dict[str, str]:
     lookup = {_key(f): f for f in schema.FIELDS}
-    lookup.update({_key(column): f for f, column in config.sage.columns.items()})
     lookup.update(LABELS)
+    lookup.update({_key(column): f for f, column in config.sage.columns.items()})  # the user's mapping wins
     found: dict[str, str] = {}
     for header in headers:
         field_name = lookup.get(_key(header))
@@ -72,10 +85,19 @@ def _header_map(headers: list[str], config: Config) -> dict[str, str]:
     return found
 
 
-def _check_fields(location: Path) -> None:
+def _encoding(location: Path) -> str:
+    """UTF-8 (with or without its byte order mark), else the Windows code page Excel's plain "CSV" is saved in."""
+    try:
+        location.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return "cp1252"
+    return "utf-8-sig"
+
+
+def _check_fields(location: Path, encoding: str = "utf-8-sig") -> None:
     """Every record has as many fields as the header (pandas would silently pad short rows, or take an extra
     field as an index column)."""
-    with location.open(encoding="utf-8-sig", newline="") as handle:
+    with location.open(encoding=encoding, newline="") as handle:
         records = csv.reader(handle)
         header = next(records, [])
         for record in records:
@@ -114,13 +136,14 @@ def read_clients(path: str | Path, config: Config) -> pd.DataFrame:
         raise InputError(f"The client list {location} does not exist; export it from Sage 100 or fix the path.")
     try:
         if location.suffix.lower() in (".csv", ".txt"):
-            _check_fields(location)
+            encoding = _encoding(location)
+            _check_fields(location, encoding)
             raw = pd.read_csv(
                 location,
                 dtype=str,
                 keep_default_na=False,
                 na_values=[""],
-                encoding="utf-8-sig",
+                encoding=encoding,
                 on_bad_lines="error",
             )
         else:
@@ -135,19 +158,34 @@ def read_clients(path: str | Path, config: Config) -> pd.DataFrame:
     except (ValueError, OSError) as exc:
         raise InputError(f"The client list {location} cannot be read ({exc}); export it again.") from None
     headers = _header_map([str(h) for h in raw.columns], config)
-    if "customer_id" not in headers.values():
-        raise InputError(
-            f"The client list {location} has no Client Number column; include it when exporting from Sage 100."
-        )
+    for needed, words in (("customer_id", "Client Number (Client#)"), ("name", "client name (Client Name/Long Name)")):
+        if needed not in headers.values():
+            found = ", ".join(repr(str(h)) for h in raw.columns) or "none"
+            raise InputError(
+                f"The client list {location} has no {words} column (its headings: {found}); include it when "
+                f"exporting from Sage 100 or map its heading as sage.columns.{needed} in smsync.toml."
+            )
     frame = raw[list(headers)].rename(columns=headers)
     for name in frame.columns:
         frame[name] = frame[name].astype(TEXT)
+    names: dict[int, str] = {}
     if "status" in frame:
-        frame["status"] = pd.to_numeric(frame["status"].str.extract(r"^\s*(\d+)")[0], errors="coerce").astype("Int64")
+        parts = frame["status"].str.extract(r"^\s*(\d+)\s*(?:-\s*(.*?)\s*)?$")
+        frame["status"] = pd.to_numeric(parts[0], errors="coerce").astype("Int64")
+        named = pd.DataFrame({"n": frame["status"], "name": parts[1]}).dropna().drop_duplicates("n")
+        names = {int(n): str(name) for n, name in named.itertuples(index=False) if str(name)}
     if "inactive" in frame:
         flags = frame["inactive"].fillna("").str.strip().str.lower()
-        frame["inactive"] = flags.isin(["1", "y", "yes", "true", "x", "inactive"]).astype(bool)
-    return canonical_clients(frame)
+        frame["inactive"] = flags.isin(["1", "y", "yes", "true", "x", "inactive", "-1"]).astype(bool)
+    clients = canonical_clients(frame)
+    clients.attrs["unknown_fields"] = tuple(f for f in schema.COMPARED_FIELDS if f not in frame.columns)
+    clients.attrs["status_names"] = names
+    if "inactive" not in frame:
+        clients.attrs["notes"] = (
+            f"The client list {location.name} has no Inactive column: only the status can mark clients inactive "
+            "here; export the Inactive column too if clients are made inactive with Edit > Inactive Record.",
+        )
+    return clients
 
 
 class ClientListFile:
@@ -161,6 +199,11 @@ class ClientListFile:
 
     def read_clients(self, location: str, engine: Callable[[], Engine], config: Config) -> pd.DataFrame:
         return read_clients(location, config)
+
+    def status_names(self, location: str, engine: Callable[[], Engine], config: Config) -> dict[int, str]:
+        """The names status cells like ``7-Collections Hold`` carry."""
+        names: dict[int, str] = read_clients(location, config).attrs.get("status_names", {})
+        return names
 
 
 SOURCE = ClientListFile()

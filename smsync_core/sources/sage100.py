@@ -11,6 +11,7 @@ from sqlalchemy.engine import Engine
 
 from smsync_core import schema
 from smsync_core.config import Config
+from smsync_core.db.connect import database_errors
 from smsync_core.db.reading import read_mapped
 from smsync_core.schema import SAGE_TABLE
 from smsync_core.sources.canonical import canonical_clients
@@ -27,6 +28,37 @@ def read_clients(engine: Engine, config: Config) -> pd.DataFrame:
     return canonical_clients(frame)
 
 
+#: The company's own client status list: ``clnsts.recnum`` is the status number, ``stsnme`` its name.
+STATUS_TABLE = "clnsts"
+
+
+def read_status_names(engine: Engine, config: Config) -> dict[int, str]:
+    """The company's client status names from ``clnsts`` (trailing padding removed); empty where the table does
+    not exist or cannot be read (an older company, a login without access to it): the default list then applies.
+    """
+    where = config.sage.schema
+    try:
+        with database_errors("sage", engine.url):
+            if not sa.inspect(engine).has_table(STATUS_TABLE, schema=where):
+                return {}
+            table = sa.Table(STATUS_TABLE, sa.MetaData(), schema=where, autoload_with=engine)
+            if not {"recnum", "stsnme"} <= set(table.c.keys()):
+                return {}
+            with engine.connect() as conn:
+                rows = conn.execute(sa.select(table.c.recnum, table.c.stsnme)).all()
+    except Exception:  # an unreadable status list: fall back, never fail the run over names
+        return {}
+    names: dict[int, str] = {}
+    for number, name in rows:
+        try:
+            key = int(number)
+        except (TypeError, ValueError):
+            continue
+        if name is not None and str(name).strip():
+            names[key] = str(name).rstrip(" ")
+    return names
+
+
 class Sage100Company:
     """The company database, through a read-only engine."""
 
@@ -39,39 +71,65 @@ class Sage100Company:
     def read_clients(self, location: str, engine: Callable[[], Engine], config: Config) -> pd.DataFrame:
         return read_clients(engine(), config)
 
+    def status_names(self, location: str, engine: Callable[[], Engine], config: Config) -> dict[int, str]:
+        return read_status_names(engine(), config)
+
 
 SOURCE = Sage100Company()
 
 
 def sage_table(
-    metadata: sa.MetaData, *, schema: str | None = None, recnum_type: RecnumType = "text"
+    metadata: sa.MetaData, *, schema: str | None = None, recnum_type: RecnumType = "text", char: bool = False
 ) -> sa.Table:
-    """Sage 100 Contractor's client table ``reccln`` (the columns smsync reads and a few it ignores).
+    """Sage 100 Contractor's client table ``reccln``: the columns smsync reads and a few it ignores, with the
+    real types and (most likely) lengths: ``recnum`` bigint, ``clnnme`` 75, ``shtnme`` 30, ``addrs1``/``addrs2``
+    50, ``ctynme`` 50, ``state_`` 2, ``zipcde`` 10, ``phnnum``/``faxnum``/``cllphn`` 14, ``e_mail`` 75, ``contct``
+    50; whole-number ``status``/``clntyp``/``taxdst``; a nullable ``inactv`` flag; ``_idnum`` (uniqueidentifier,
+    kept as its 36-character text) and the audit columns ``insdte``/``insusr``/``upddte``/``updusr``.
 
-    ``recnum`` (the Client Number) is text by default so that invalid and duplicated Client Numbers can be
-    stored; ``recnum_type="int"`` gives the numeric column of a stock company. No unique constraint.
+    ``recnum`` is text by default so that tests can store Client Numbers a real company cannot hold (letters,
+    duplicates); ``recnum_type="int"`` gives the bigint of a real company. ``char=True`` makes the text columns
+    fixed-width CHAR(n) (padded with spaces, as converted FoxPro data is). No unique constraint.
     """
     recnum: sa.types.TypeEngine[Any] = sa.String(20) if recnum_type == "text" else sa.BigInteger()
+    text = sa.CHAR if char else sa.String
     return sa.Table(
         SAGE_TABLE,
         metadata,
         sa.Column("recnum", recnum),
-        sa.Column("clnnme", sa.String(50)),
-        sa.Column("shtnme", sa.String(15)),
-        sa.Column("addrs1", sa.String(50)),
-        sa.Column("addrs2", sa.String(50)),
-        sa.Column("ctynme", sa.String(50)),
-        sa.Column("state_", sa.String(10)),
-        sa.Column("zipcde", sa.String(10)),
-        sa.Column("phnnum", sa.String(14)),
-        sa.Column("faxnum", sa.String(14)),
-        sa.Column("cllphn", sa.String(14)),
-        sa.Column("e_mail", sa.String(75)),
-        sa.Column("contct", sa.String(50)),
+        sa.Column("clnnme", text(75)),
+        sa.Column("shtnme", text(30)),
+        sa.Column("addrs1", text(50)),
+        sa.Column("addrs2", text(50)),
+        sa.Column("ctynme", text(50)),
+        sa.Column("state_", text(2)),
+        sa.Column("zipcde", text(10)),
+        sa.Column("phnnum", text(14)),
+        sa.Column("faxnum", text(14)),
+        sa.Column("cllphn", text(14)),
+        sa.Column("e_mail", text(75)),
+        sa.Column("contct", text(50)),
         sa.Column("status", sa.Integer),
-        sa.Column("inactv", sa.SmallInteger),
+        sa.Column("inactv", sa.SmallInteger, nullable=True),
         sa.Column("clntyp", sa.Integer),
         sa.Column("dteopn", sa.Date),
         sa.Column("ntetxt", sa.Text),
+        sa.Column("taxdst", sa.Integer),
+        sa.Column("_idnum", sa.String(36)),
+        sa.Column("insdte", sa.DateTime),
+        sa.Column("insusr", sa.String(50)),
+        sa.Column("upddte", sa.DateTime),
+        sa.Column("updusr", sa.String(50)),
         schema=schema,
+    )
+
+
+#: Columns of ``reccln`` beyond the story's (demo rows and tests fill them with :func:`sage_extra_values`).
+EXTRA_COLUMNS = ("taxdst", "_idnum", "insdte", "insusr", "upddte", "updusr")
+
+
+def status_table(metadata: sa.MetaData, *, schema: str | None = None) -> sa.Table:
+    """The company's client status list ``clnsts``: ``recnum`` the status number, ``stsnme`` its name."""
+    return sa.Table(
+        STATUS_TABLE, metadata, sa.Column("recnum", sa.Integer), sa.Column("stsnme", sa.String(50)), schema=schema
     )
