@@ -31,7 +31,7 @@ def _heavy_imports(*words: str, heavy: tuple[str, ...] = HEAVY) -> tuple[list[st
         capture_output=True, text=True, timeout=60, cwd=Path(__file__).resolve().parent.parent, check=True,
     )
     head, _, imported = done.stdout.rpartition("imported:")
-    return [m for m in imported.strip().split(",") if m], head
+    return [m for m in imported.strip().split(",") if m], head + done.stderr
 
 
 def test_help_imports_no_heavy_library() -> None:
@@ -66,3 +66,43 @@ def test_diff_imports_only_what_it_uses(tmp_path: Path) -> None:
     )
     assert '"NEW-1"' in out
     assert imported == ["adbc_driver_sqlite"]
+
+
+def test_run_does_not_compile_the_iri_grammar(tmp_path: Path) -> None:
+    """jsonschema (through papermill's nbformat) would compile rfc3987_syntax's grammar, 1-2 s a run, for a format
+    no notebook schema uses; the run still validates the notebooks it reads and writes."""
+    import nbformat
+
+    kernel = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    notebook = nbformat.v4.new_notebook(metadata={"kernelspec": kernel}, cells=[  # type: ignore[no-untyped-call]
+        nbformat.v4.new_code_cell("answer = 41", metadata={"tags": ["parameters"]}),  # type: ignore[no-untyped-call]
+        nbformat.v4.new_code_cell("print(answer + 1)"),  # type: ignore[no-untyped-call]
+    ])
+    path = tmp_path / "tiny.ipynb"
+    nbformat.write(notebook, path)  # type: ignore[no-untyped-call]
+    imported, out = _heavy_imports("run", str(path), "-p", "answer", "1", "--reports", str(tmp_path / "reports"),
+                                   heavy=("papermill", "rfc3987_syntax"))
+    assert ": completed" in out, out
+    assert imported == ["papermill"]
+    executed = nbformat.read(next((tmp_path / "reports").glob("*/tiny.ipynb")), as_version=4)  # type: ignore[no-untyped-call]
+    assert executed.cells[2].outputs[0]["text"] == "2\n"
+
+
+def test_jsonschema_without_the_iri_grammar_still_validates() -> None:
+    probe = """
+import sys
+from smsync_core.notebooks.jupyter import import_jsonschema
+import_jsonschema()
+import jsonschema
+import nbformat
+print("rfc3987_syntax" in sys.modules)
+nbformat.validate(nbformat.v4.new_notebook())
+try:
+    nbformat.validate({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [{"cell_type": "nope"}]})
+except nbformat.ValidationError:
+    print("invalid")
+import rfc3987_syntax
+print(rfc3987_syntax.is_valid_syntax("iri", "http://example.org/ä"))
+"""
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True)
+    assert done.stdout.split() == ["False", "invalid", "True"]

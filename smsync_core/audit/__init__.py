@@ -8,8 +8,24 @@
 - ``verify``: records checked against their manifests, the chain and the ledger.
 """
 
-from smsync_core.audit.changes import Change, Inserts
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from smsync_core.audit.context import RunContext, run_context
 from smsync_core.audit.verify import VerifyReport, verify
 
+if TYPE_CHECKING:
+    from smsync_core.audit.changes import Change, Inserts
+
 __all__ = ["Change", "Inserts", "RunContext", "VerifyReport", "run_context", "verify"]
+
+
+def __getattr__(name: str) -> Any:
+    """The change types (and their pandas) are imported when first asked for: a notebook run's record, made in
+    a process that reads no data, needs ``record`` and ``context`` only."""
+    if name in ("Change", "Inserts"):
+        from smsync_core.audit import changes
+
+        return getattr(changes, name)
+    raise AttributeError(f"module 'smsync_core.audit' has no attribute {name!r}")

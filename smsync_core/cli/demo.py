@@ -48,6 +48,9 @@ def _size(path: Path) -> int:
 def run(args: argparse.Namespace) -> int:
     """Build, run both notebooks, print the records and how to open the interactive notebook."""
     from smsync_core.demo import build_demo
+    from smsync_core.notebooks.jupyter import import_jsonschema
+
+    import_jsonschema()  # before papermill does: without the 1-2 s IRI grammar no notebook needs
     from smsync_core.notebooks.runner import run_notebook
 
     if not 1 <= args.clients <= 1_000_000:

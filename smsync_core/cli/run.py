@@ -32,6 +32,9 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 def run(args: argparse.Namespace) -> int:
     """Run the notebook; exit 0 when it ran to its end, 1 (with its record left) when it failed."""
+    from smsync_core.notebooks.jupyter import import_jsonschema
+
+    import_jsonschema()  # before papermill does: without the 1-2 s IRI grammar no notebook needs
     from smsync_core.notebooks.runner import run_notebook
 
     parameters: dict[str, str] = {}
