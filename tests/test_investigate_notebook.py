@@ -13,7 +13,7 @@ import pytest
 import smsync_core
 from smsync_core.demo import DemoPaths, build_demo
 from smsync_core.suggest.engine import suggest
-from smsync_core.suggest.report import WORKLIST_COLUMNS
+from smsync_core.suggest.report import WORKLIST_COLUMNS, WORKLIST_HEADINGS
 
 NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "investigate_ids.ipynb"
 
@@ -72,7 +72,8 @@ def test_notebook_runs_and_writes_the_worklist(demo: DemoPaths, tmp_path: Path) 
     best = expected[(expected["direction"] == "smsturbo->sage") & (expected["rank"] == 1)]
 
     work = pd.read_excel(tmp_path / "worklist.xlsx", sheet_name="worklist", dtype=str, keep_default_na=False)
-    assert list(work.columns) == list(WORKLIST_COLUMNS)
+    assert list(work.columns) == [WORKLIST_HEADINGS[c] for c in WORKLIST_COLUMNS]  # headings in words
+    work.columns = pd.Index(WORKLIST_COLUMNS)
     assert sorted(work["smsturbo_id"]) == sorted(smsturbo_only["customer_id"].astype(str))
     assert len(best) > 0
     found = dict(zip(work["smsturbo_id"], work["sage_id"], strict=True))
@@ -119,7 +120,7 @@ def test_smsync_run_sets_threshold_and_pair_and_the_worklist_goes_into_the_recor
     assert "id_worklist.xlsx" in manifest["files"]  # inside its run's record, listed and hashed
     assert not (tmp_path / "reports").exists()  # nothing written outside the record
     listed = pd.read_excel(record / "id_worklist.xlsx", sheet_name="suggestions")
-    assert len(listed) and (listed["score"] >= 70).all()  # the threshold reached the notebook
+    assert len(listed) and (listed[WORKLIST_HEADINGS["score"]] >= 70).all()  # the threshold reached the notebook
     executed = _read(record / "investigate_ids.ipynb")
     text = "".join(o.get("text", "") for c in executed.cells for o in c.get("outputs", []))
     assert f"SMSTurbo {chosen['smsturbo_id']}  beside  Sage {chosen['sage_id']}" in text

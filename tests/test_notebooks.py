@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import openpyxl
+import pandas as pd
 import pytest
 
 import smsync_core
@@ -123,6 +124,29 @@ def test_passwords_in_url_parameters_go_to_the_kernel_environment_only(monkeypat
     )
 
 
+def test_a_worklist_opened_by_hand_goes_to_reports_and_reads_in_words(tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    from smsync_core.notebooks.cells import WORKLIST_COLUMNS, export_worklist, record_file
+    from smsync_core.notebooks.runner import ENV_RECORD_DIR, ENV_REPORTS_DIR
+
+    (tmp_path / "reports").mkdir()
+    (tmp_path / "notebooks").mkdir()
+    monkeypatch.chdir(tmp_path / "notebooks")  # where JupyterLab starts the kernel of a notebook opened by hand
+    monkeypatch.delenv(ENV_RECORD_DIR, raising=False)
+    monkeypatch.delenv(ENV_REPORTS_DIR, raising=False)
+    frame = pd.DataFrame([["  ", "Spaces Only", "3 - Current Customer", "error", "id-empty", "Give it a number."]],
+                         columns=list(WORKLIST_COLUMNS))
+    written = export_worklist(frame, "worklist.xlsx")
+    assert written.resolve() == (tmp_path / "reports" / "worklist.xlsx").resolve()
+    assert not (tmp_path / "notebooks" / "worklist.xlsx").exists()
+    sheet = openpyxl.load_workbook(written)["Fix in Sage 100"]
+    assert [c.value for c in sheet[1]] == ["Client Number", "Name", "Status", "Severity", "Rules", "What to fix"]
+    assert sheet["A2"].value is None and sheet["B2"].value == "Spaces Only"  # an empty ID is blank, not "  "
+    assert all(c.font.bold for c in sheet[1]) and sheet.freeze_panes == "A2" and sheet.auto_filter.ref == "A1:F2"
+    monkeypatch.setenv(ENV_RECORD_DIR, str(tmp_path / "reports" / "run-1"))  # a headless run: its record
+    assert record_file("worklist.xlsx") == tmp_path / "reports" / "run-1" / "worklist.xlsx"
+
+
 # --- the demo notebooks -------------------------------------------------------------------------------
 
 
@@ -147,7 +171,7 @@ def test_housekeeping_notebook_leaves_plots_worklist_and_record(demo_run: dict[s
     sheet = openpyxl.load_workbook(record / "worklist.xlsx").active
     assert sheet is not None
     rows = list(sheet.iter_rows(values_only=True))
-    assert rows[0][:3] == ("customer_id", "name", "status_ref")
+    assert rows[0] == ("Client Number", "Name", "Status", "Severity", "Rules", "What to fix")  # in words
     assert len(rows) - 1 == expected
     assert "SMITH J" in {r[0] for r in rows[1:]}  # an invalid Client Number from the seed's story
     # the auditor's HTML: two plots, the counts, no code

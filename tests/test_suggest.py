@@ -234,3 +234,26 @@ def test_json_shape_and_worklist(result: pd.DataFrame, frames: tuple[pd.DataFram
     table = side_by_side(sage, smsturbo, "0001005", "1005")
     assert not table.loc["customer_id", "same"]
     assert table.loc["name", "smsturbo"] == "Julie Smith"
+
+
+def test_the_worklist_workbook_reads_in_words(result: pd.DataFrame, frames: tuple[pd.DataFrame, pd.DataFrame],
+                                              tmp_path: Path) -> None:
+    import openpyxl
+
+    from smsync_core.suggest.report import WORKLIST_COLUMNS, WORKLIST_HEADINGS, worklist, write_worklist
+
+    sage, smsturbo = frames
+    only = smsturbo[~smsturbo["customer_id"].isin(sage["customer_id"])]
+    work = worklist(result, sage, only)
+    work.loc[0, "sage_id"] = "  "  # a Sage client whose Client Number is spaces
+    book = openpyxl.load_workbook(write_worklist(work, result, tmp_path / "ids.xlsx"))
+    sheet, every = book["worklist"], book["suggestions"]
+    assert [c.value for c in sheet[1]] == [WORKLIST_HEADINGS[c] for c in WORKLIST_COLUMNS]
+    assert [c.value for c in sheet[1]][:3] == ["SMSTurbo Customer ID", "SMSTurbo name", "Sage 100 Client Number"]
+    assert all(c.font.bold for c in sheet[1]) and sheet.freeze_panes == "A2" and sheet.auto_filter.ref
+    assert sheet["C2"].value is None  # blank, not "  "
+    assert sheet.column_dimensions["H"].width > len("What to fix")  # the action's text is wide
+    headings = [c.value for c in every[1]]
+    assert "For" in headings and "direction" not in headings and "smsturbo_id" not in headings
+    directions = {r[headings.index("For")] for r in every.iter_rows(min_row=2, values_only=True)}
+    assert directions <= {"SMSTurbo customer not in Sage 100", "Sage 100 client not in SMSTurbo"} and directions

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 from smsync_core.errors import UsageError
+from smsync_core.outputs.xlsx import blank_ids
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -56,12 +57,6 @@ def check_output(args: argparse.Namespace) -> Path | None:
         raise UsageError(f"--output is for --format xlsx; --format {args.format} prints to the screen (redirect it "
                          "with > FILE to keep it).")
     return None if output is None else Path(output)
-
-
-def blank_ids(values: pd.Series[Any]) -> pd.Series[Any]:
-    """IDs as people read them: an empty or all-space ID is a blank cell, not one holding spaces."""
-    text = values.astype("string")
-    return text.where(text.str.strip() != "")
 
 
 def yes_no(values: pd.Series[Any]) -> pd.Series[Any]:

@@ -31,7 +31,8 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 def run(args: argparse.Namespace) -> int:
     """Print the suggestions; exit 0 whether or not any were found."""
     from smsync_core.cli._common import table_text, workbench_from_args, write_csv, write_json
-    from smsync_core.cli._excel import TO_SAGE_SHEET, TO_SMSTURBO_SHEET, blank_ids, check_output, write_excel
+    from smsync_core.cli._excel import TO_SAGE_SHEET, TO_SMSTURBO_SHEET, check_output, write_excel
+    from smsync_core.outputs import blank_ids
     from smsync_core.suggest.engine import DEFAULT_THRESHOLD
     from smsync_core.suggest.report import to_dict
 

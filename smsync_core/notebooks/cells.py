@@ -28,7 +28,7 @@ from smsync_core.notebooks.runner import (
     NotebookRun,
     run_notebook,
 )
-from smsync_core.outputs.xlsx import write_xlsx
+from smsync_core.outputs.xlsx import blank_ids, write_xlsx
 from smsync_core.plan import parse_selection
 from smsync_core.workbench import Workbench, connect
 
@@ -37,6 +37,9 @@ if TYPE_CHECKING:
     from smsync_core.plan import Plan
 
 WORKLIST_COLUMNS = ("customer_id", "name", "status_ref", "severity", "rules", "what to fix")
+#: The housekeeping worklist's headings in Excel, in words.
+WORKLIST_HEADINGS = {"customer_id": "Client Number", "name": "Name", "status_ref": "Status", "severity": "Severity",
+                     "rules": "Rules", "what to fix": "What to fix"}
 
 
 def project_root(start: Path | None = None) -> Path:
@@ -55,10 +58,13 @@ def reports_dir() -> Path:
 
 
 def record_file(name: str) -> Path:
-    """Where the notebook writes an output file: inside the run's record when headless (relative names)."""
+    """Where the notebook writes an output file: a relative name lands inside the run's record when headless, and
+    under the project's ``reports/`` when the notebook is opened by hand (never beside the notebooks)."""
     path = Path(name)
+    if path.is_absolute():
+        return path
     record = os.environ.get(ENV_RECORD_DIR)
-    return Path(record) / path if record and not path.is_absolute() else path
+    return Path(record) / path if record else reports_dir() / path
 
 
 def open_workbench(sage_url: str = "", smsturbo_url: str = "") -> Workbench:
@@ -134,11 +140,11 @@ def worklist(wb: Workbench) -> pd.DataFrame:
 
 
 def export_worklist(frame: pd.DataFrame, path: str) -> Path:
-    """Write the worklist to Excel (inside the run's record for a relative path when headless); text that would
-    start a formula is written as text."""
+    """Write the worklist to Excel (a relative path: inside the run's record, or under ``reports/`` when opened by
+    hand): headings in words, an empty Client Number blank, text that would start a formula written as text."""
     target = record_file(path)
-    # no cell may start a live formula (a client named =HYPERLINK(...)); headings as the columns are named
-    write_xlsx({"Fix in Sage 100": frame}, target, headings={str(c): str(c) for c in frame.columns})
+    sheet = frame.assign(customer_id=blank_ids(frame["customer_id"])) if "customer_id" in frame else frame
+    write_xlsx({"Fix in Sage 100": sheet}, target, headings=WORKLIST_HEADINGS)
     return target
 
 

@@ -16,10 +16,11 @@ from smsync_core.outputs.cells import (
 )
 from smsync_core.outputs.csv import write_csv
 from smsync_core.outputs.terminal import escape_controls, escape_controls_column
-from smsync_core.outputs.xlsx import heading, write_xlsx
+from smsync_core.outputs.xlsx import blank_ids, heading, write_xlsx
 
 __all__ = [
     "FORMULA_PREFIXES",
+    "blank_ids",
     "escape_controls",
     "escape_controls_column",
     "formula_mask",

@@ -49,6 +49,12 @@ def heading(name: Any, headings: Mapping[str, str] | None = None) -> str:
     return " ".join(HEADING_WORDS.get(w.lower(), w[:1].upper() + w[1:]) for w in words)
 
 
+def blank_ids(values: pd.Series[Any]) -> pd.Series[Any]:
+    """IDs as people read them in a worklist: an empty or all-space ID is a blank cell, not one holding spaces."""
+    text = values.astype("string")
+    return text.where(text.str.strip() != "")
+
+
 def sheet_title(name: str) -> str:
     """A valid Excel sheet name for ``name`` (at most 31 characters, none of ``[]:*?/\\``)."""
     title = _SHEET_FORBIDDEN.sub("-", name).strip("'")[:31]

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Final
 import pandas as pd
 
 from smsync_core.errors import UsageError
-from smsync_core.outputs.xlsx import write_xlsx
+from smsync_core.outputs.xlsx import blank_ids, write_xlsx
 from smsync_core.schema import COMPARED_FIELDS, ID_MAX_LENGTH, ID_PATTERN
 
 if TYPE_CHECKING:  # the reconciliation uses the suggestion engine; this view only reads its result
@@ -30,6 +30,23 @@ WORKLIST_COLUMNS: Final = (
     "other_candidates",
     "action",
 )
+
+#: The worklist's headings, in words (the columns keep their names in code).
+WORKLIST_HEADINGS: Final = {
+    "smsturbo_id": "SMSTurbo Customer ID",
+    "smsturbo_name": "SMSTurbo name",
+    "sage_id": "Sage 100 Client Number",
+    "sage_name": "Sage 100 name",
+    "score": "Score (0-100)",
+    "reasons": "Why it is probably the same client",
+    "other_candidates": "Other candidates",
+    "action": "What to do",
+    "rank": "Rank",
+    "direction": "For",
+}
+#: The suggestions sheet's ``direction`` in words.
+DIRECTION_WORDS: Final = {"smsturbo->sage": "SMSTurbo customer not in Sage 100",
+                          "sage->smsturbo": "Sage 100 client not in SMSTurbo"}
 
 RENAME: Final = "If this is the same client, change the SMSTurbo Customer ID to the Sage Client Number by hand."
 FIX_SAGE: Final = (
@@ -128,11 +145,15 @@ def worklist(suggestions: pd.DataFrame, sage: pd.DataFrame, smsturbo_only: pd.Da
 
 
 def write_worklist(frame: pd.DataFrame, suggestions: pd.DataFrame, path: str | Path) -> Path:
-    """Write the worklist (sheet ``worklist``) and every suggestion (sheet ``suggestions``) to an Excel file."""
+    """Write the worklist (sheet ``worklist``) and every suggestion (sheet ``suggestions``) to an Excel file:
+    headings in words, an empty ID blank, no live formula in any cell."""
     target = Path(path)
-    flat = suggestions.assign(reasons=suggestions["reasons"].map("; ".join))
-    names = {str(c): str(c) for c in [*frame.columns, *flat.columns]}  # headings as the columns are named
-    write_xlsx({"worklist": frame, "suggestions": flat}, target, headings=names)  # no live formula in any cell
+    flat = suggestions.assign(reasons=suggestions["reasons"].map("; ".join),
+                              direction=suggestions["direction"].map(DIRECTION_WORDS))
+    ids = ("smsturbo_id", "sage_id")
+    sheets = {"worklist": frame.assign(**{c: blank_ids(frame[c]) for c in ids}),
+              "suggestions": flat.assign(**{c: blank_ids(flat[c]) for c in ids})}
+    write_xlsx(sheets, target, headings=WORKLIST_HEADINGS)
     return target
 
 
