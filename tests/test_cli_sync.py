@@ -146,8 +146,10 @@ def test_verify_names_the_changed_file(urls: tuple[str, str], tmp_path: Path,
     changes.write_text(changes.read_text().replace("1001", "1009", 1))
     assert main(["verify"]) == 1
     captured = capsys.readouterr()
-    assert f"{Path('reports') / changes.parent.name / 'changes.jsonl'}: SHA-256 does not match" in captured.out
-    assert "verification failed" in captured.err
+    changed = f"{Path('reports') / changes.parent.name / 'changes.jsonl'}: SHA-256 does not match"
+    assert f"Problem: {changed}" in captured.out and "MISMATCH" not in captured.out
+    assert captured.out.splitlines()[-1] == "1 record checked: 1 problem found (listed above)."
+    assert captured.err.startswith(f"smsync: verification failed (1 problem); the first is {changed}")
 
 
 def test_undo_from_the_command_line(urls: tuple[str, str], tmp_path: Path,

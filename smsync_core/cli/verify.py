@@ -42,11 +42,12 @@ def run(args: argparse.Namespace) -> int:
         write_json(report.to_dict())
     else:
         for run_id, outcome in report.resolved:
-            sys.stdout.write(f"Resolved unfinished run {run_id}: {outcome}.\n")
+            sys.stdout.write(f"Run {run_id} had not finished (its record was pending); SMSTurbo's ledger settles "
+                             f"it as {outcome}.\n")
         for run_id, error in report.interrupted:
             sys.stdout.write(f"Interrupted run {run_id}: {error}\n")
         for problem in report.problems:
-            sys.stdout.write(f"MISMATCH {problem}\n")
+            sys.stdout.write(f"Problem: {problem}\n")
         sys.stdout.write(report.summary() + "\n")
     if not report.ok:
         count = "1 problem" if len(report.problems) == 1 else f"{len(report.problems)} problems"
