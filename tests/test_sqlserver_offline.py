@@ -57,11 +57,21 @@ INSERT_DENIED = ("ProgrammingError", "42000",
                  "schema 'dbo'. (229)")
 LOGIN_FAILED = ("InterfaceError", "28000", f"{MS}Login failed for user 'sage_reader'. (18456)")
 LOGIN_FAILED_TDS = ("InterfaceError", "28000", f"{TDS}Login failed for user 'sage_reader'. (18456)")
+# What the client sees of Sage's logon trigger: only 17892 ("SAGE ERROR 50004" goes to the server's log).
 TRIGGER = ("InterfaceError", "42000",
-           f"{MS}Logon failed for login 'sage_reader' due to trigger execution. (17892); [42000] {MS}"
-           "SAGE ERROR 50004: Application is not authorized to access this database. (50000)")
+           f"{MS}Logon failed for login 'sage_reader' due to trigger execution. (17892)")
 TRIGGER_TDS = ("OperationalError", "42000",
                f"{TDS}Logon failed for login 'sage_reader' due to trigger execution. (17892)")
+# A SAGE100CON instance's self-signed certificate, Encrypt=yes and TrustServerCertificate=no: ODBC Driver 18 on
+# Linux (OpenSSL) and on Windows (SChannel), FreeTDS (its TLS error, OpenSSL's reason).
+CERT_LINUX = ("OperationalError", "08001",
+              "[Microsoft][ODBC Driver 18 for SQL Server]SSL Provider: [error:0A000086:SSL routines::certificate "
+              "verify failed:self-signed certificate] (-1)")
+CERT_WINDOWS = ("OperationalError", "08001",
+                "[Microsoft][ODBC Driver 18 for SQL Server]SSL Provider: The certificate chain was issued by an "
+                "authority that is not trusted.\r\n (-2146893019)")
+CERT_TDS = ("OperationalError", "08001",
+            "[FreeTDS][SQL Server]TLS error: error:0A000086:SSL routines::certificate verify failed (20017)")
 
 
 @pytest.mark.parametrize("error", [SELECT_DENIED, INSERT_DENIED], ids=["select-229", "insert-229"])
@@ -89,8 +99,37 @@ def test_the_sage_logon_trigger_17892_names_sage_error_50004_and_the_app_name_se
     translated = translate_error(odbc_error(*error, call="SQLDriverConnect"), "sage", URL)
     assert isinstance(translated, AccessDenied)
     text = str(translated)
-    assert "SAGE ERROR 50004" in text and "sqlserver.app_name" in text
-    assert "refused the login" not in text  # not mistaken for a wrong password
+    assert "SageApplicationsOnly" in text and "17892" in text and "SAGE ERROR 50004" in text
+    # the administrator's two real choices, and where the application name goes
+    assert "sysadmin" in text and "'Sage.100.Contractor.'" in text and "'Sage100Contractor\u00a6'" in text
+    assert "app_name under [sqlserver] in smsync.toml" in text
+    assert "never changes the trigger" in text and "Sage update may reset it" in text
+    assert "user name and password" not in text  # not mistaken for a wrong password
+    assert "'sage_reader'" in text and "Secret-Pa55" not in text
+
+
+@pytest.mark.parametrize("error", [CERT_LINUX, CERT_WINDOWS, CERT_TDS], ids=["odbc18-linux", "odbc18-windows",
+                                                                          "freetds"])
+def test_a_self_signed_certificate_says_to_trust_it_not_to_check_the_network(error: tuple[Any, str, str]) -> None:
+    translated = translate_error(odbc_error(*error, call="SQLDriverConnect"), "sage", URL)
+    assert isinstance(translated, ConnectionFailed)
+    text = str(translated)
+    assert "trust_server_certificate = true under [sqlserver]" in text and "install the server's certificate" in text
+    assert "check the server, database name and network" not in text and "Secret-Pa55" not in text
+
+
+def test_trust_server_certificate_in_smsync_toml_reaches_a_plain_url_and_read_only_intent_stays() -> None:
+    plain = "mssql+pyodbc://u:pw@SAGESRV\\SAGE100CON/Company?driver=ODBC+Driver+18+for+SQL+Server&Encrypt=yes"
+    untrusted = connect_string(source_engine(plain))
+    assert "TrustServerCertificate" not in untrusted and untrusted.endswith("ApplicationIntent=ReadOnly")
+    config = load_config({"sqlserver": {"trust_server_certificate": True,
+                                        "app_name": "Sage.100.Contractor.smsync"}})
+    trusted = connect_string(source_engine(plain, config))
+    assert "TrustServerCertificate=yes" in trusted and "APP=Sage.100.Contractor.smsync;" in trusted
+    assert trusted.endswith("ApplicationIntent=ReadOnly")
+    assert "TrustServerCertificate=yes" in connect_string(target_engine(plain, config))
+    said_no = connect_string(source_engine(plain + "&TrustServerCertificate=no", config))
+    assert "TrustServerCertificate=no" in said_no and "TrustServerCertificate=yes" not in said_no
 
 
 @pytest.mark.parametrize(("message", "expected"), [

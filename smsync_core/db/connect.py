@@ -168,9 +168,12 @@ def _with_env_password(url: URL, side: Side) -> URL:
 
 
 def _with_app_name(url: URL, config: Config | None) -> URL:
-    """The configured application name (``sqlserver.app_name``) where the engine sends one and the URL names none."""
+    """The configured application name (``sqlserver.app_name``) where the engine sends one and the URL names none,
+    and ``sqlserver.trust_server_certificate`` where it is set (a self-signed SAGE100CON certificate)."""
     options = config.sqlserver if config is not None else SqlServerOptions()
-    return dialect_of(url).with_app_name(url, options.app_name)
+    dialect = dialect_of(url)
+    named = dialect.with_app_name(url, options.app_name)
+    return dialect.with_trusted_certificate(named) if options.trust_server_certificate else named
 
 
 def _create(url: URL, side: Side, **kwargs: Any) -> Engine:
@@ -303,8 +306,18 @@ def _translate(exc: DBAPIError | NoSuchTableError, side: Side, url: str | URL | 
         )
     if "17892" in text or "50004" in text:
         return AccessDenied(
-            f"Sage 100 Contractor's logon trigger rejected smsync (SAGE ERROR 50004){who}; ask the administrator "
-            "to allow the application name in sqlserver.app_name, or set it to one the trigger accepts."
+            f"Sage 100 Contractor's logon trigger SageApplicationsOnly refused the login{who} (SQL Server error "
+            "17892; the server's log says SAGE ERROR 50004): it admits only sysadmin logins and application names "
+            "starting 'Sage.100.Contractor.' or 'Sage100Contractor\u00a6', so ask the administrator for one of the "
+            "two (a login the trigger admits, or an application name it admits, which you then set as app_name "
+            "under [sqlserver] in smsync.toml); smsync never changes the trigger, and a Sage update may reset it."
+        )
+    if _UNTRUSTED_CERTIFICATE.search(text):
+        return ConnectionFailed(
+            f"The {where} server{at} presented a certificate this computer does not trust (usual for a SAGE100CON "
+            "instance, whose certificate is self-signed); set trust_server_certificate = true under [sqlserver] in "
+            "smsync.toml (or TrustServerCertificate=yes in the URL), or install the server's certificate on this "
+            "computer, then try again."
         )
     if _MISSING_DRIVER.search(text):
         return ConnectionFailed(
@@ -364,6 +377,12 @@ _LOGIN_REFUSED = re.compile(
 # 40P01/40001; the database rolled the transaction back.
 _CONCURRENCY_CODES = frozenset({"1213", "1684", "1205", "40001", "40P01"})
 _CONCURRENCY = re.compile(r"(?i)deadlock|could not serialize access")
+# A server certificate the client does not trust: Microsoft's ODBC Driver 18 on Linux (OpenSSL's words) and on
+# Windows (SChannel's), FreeTDS (GnuTLS/OpenSSL).
+_UNTRUSTED_CERTIFICATE = re.compile(
+    r"(?i)certificate verify failed|self[- ]signed certificate|certificate chain was issued by an authority that "
+    r"is not trusted|TLS error[^\n]*certificate|certificate is not trusted|unable to get local issuer certificate"
+)
 _MISSING_DRIVER = re.compile(r"\bIM002\b|Can't open lib|Data source name not found")
 
 

@@ -59,6 +59,10 @@ class Dialect:
         """The URL with the application name the server is to see (only SQL Server logs and checks one)."""
         return url
 
+    def with_trusted_certificate(self, url: URL) -> URL:
+        """The URL telling the driver to trust the server's certificate (``[sqlserver] trust_server_certificate``)."""
+        return url
+
     def identity(self, url: URL) -> str:
         """Which database the URL is about, without any secret (a record names the target it ran against)."""
         return url.set(password=None, query={}).render_as_string(hide_password=True)

@@ -25,5 +25,14 @@ class SQLServer(Dialect):
             return url
         return url.update_query_dict({"APP": app_name})
 
+    def with_trusted_certificate(self, url: URL) -> URL:
+        """``TrustServerCertificate=yes`` for Microsoft's driver, unless the URL already says (FreeTDS has no such
+        keyword and checks no certificate unless told to)."""
+        keys = {key.upper() for key in url.query}
+        driver = str(url.query.get("driver", ""))
+        if "ODBC_CONNECT" in keys or "TRUSTSERVERCERTIFICATE" in keys or "freetds" in driver.lower():
+            return url
+        return url.update_query_dict({"TrustServerCertificate": "yes"})
+
     def lock(self, stmt: sa.Select[Any], table: sa.Table) -> sa.Select[Any]:
         return stmt.with_hint(table, "WITH (UPDLOCK, HOLDLOCK)", "mssql")
