@@ -21,13 +21,13 @@ from smsync_core.audit.changes import Change
 from smsync_core.audit.ledger import insert_run, runs_table
 from smsync_core.config import SqlServerOptions, load_config
 from smsync_core.db.connect import (
-    redact_url,
     sage_sqlserver_url,
     source_engine,
     target_engine,
     translate_error,
 )
 from smsync_core.errors import AccessDenied, ConflictError, ConnectionFailed, SchemaMismatch
+from smsync_core.redact import redact_url
 from smsync_core.targets.smsturbo import smsturbo_table
 from tests.support.data import client, customer, make_sage_db, make_smsturbo_db
 from tests.support.native import pyodbc  # imported on first use: it needs libodbc.so.2
