@@ -43,6 +43,7 @@ from smsync_core.apply.result import CONFLICT_COLUMNS, ApplyResult, rows_frame
 from smsync_core.apply.sql import classify, current_rows, refuse_unstorable, write_changes, write_transaction
 from smsync_core.audit.changes import Change, Inserts, encode_value
 from smsync_core.audit.context import RunContext
+from smsync_core.audit.interrupted import RUNNING, seal_interrupted
 from smsync_core.audit.ledger import (
     anchored_digest,
     ensure_runs_table,
@@ -133,8 +134,11 @@ def _shape(plan: Plan, config: Config) -> smsturbo.Shape:
                           copies=bool(len(plan.inserts)), mapped=frozenset(config.smsturbo.columns.values()))
 
 
-def _resolve(reports_dir: Path, lookup: Callable[[PendingRecord], Mapping[str, Any] | None]) -> None:
-    """Resolve records earlier crashes left pending (hold the lock); refuse to go on past one we cannot."""
+def _resolve(reports_dir: Path, lookup: Callable[[PendingRecord], Mapping[str, Any] | None],
+             within: str | None = None) -> None:
+    """Seal runs a killed process left unsealed and resolve records earlier crashes left pending (hold the lock;
+    ``within``: the notebook run this run is part of, under way); refuse to go on past one we cannot resolve."""
+    seal_interrupted(reports_dir, exclude=within)
     _resolved, unresolved = resolve_pending(reports_dir, lookup)
     if unresolved:
         raise ImportFailed(
@@ -157,9 +161,9 @@ def execute_run(request: RunRequest, engine: sa.Engine, config: Config, *, conte
     runs = runs_table(config.audit_table, config.smsturbo.schema)
     lookup = run_lookup(engine, runs)
     if request.empty:
-        if (reports_dir / PENDING).is_dir() and any((reports_dir / PENDING).iterdir()):
+        if any((reports_dir / left).is_dir() and any((reports_dir / left).iterdir()) for left in (PENDING, RUNNING)):
             with _lock(reports_dir, within):
-                _resolve(reports_dir, lookup)
+                _resolve(reports_dir, lookup, within)
         return ApplyResult(run_id, "nothing-to-do", (), (), request.skipped, None, kind=request.kind)
     step: Hook = hook or (lambda _name: None)
     table = smsturbo.reflect_table(engine, config)
@@ -169,7 +173,7 @@ def execute_run(request: RunRequest, engine: sa.Engine, config: Config, *, conte
 
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="smsync-record") as background, \
             _lock(reports_dir, within), _collector_paused():
-        _resolve(reports_dir, lookup)
+        _resolve(reports_dir, lookup, within)
         details = {**request.details, "target_identity": identity, "undoes": request.undoes,
                    "planned": _counts(request.inserts, request.changes)}
         record = PendingRecord.begin(reports_dir, run_id=run_id, kind=request.kind, context=context,

@@ -40,8 +40,9 @@ __all__ = ["FORMAT", "GENESIS", "HEAD", "LOCK", "MANIFEST", "OUTCOMES", "PENDING
            "manifest_bytes", "read_head", "record_dirs", "reports_lock", "resolve_pending"]
 
 #: How a record can end: an import "committed" (or ended in "conflict" / "failed"); a run that imports nothing
-#: itself, such as a notebook, "completed".
-OUTCOMES = ("committed", "conflict", "failed", "completed")
+#: itself, such as a notebook, "completed"; a notebook run whose process died before sealing it, "interrupted"
+#: (sealed later, see :mod:`smsync_core.audit.interrupted`).
+OUTCOMES = ("committed", "conflict", "failed", "completed", "interrupted")
 
 
 

@@ -20,6 +20,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from smsync_core.audit.interrupted import INTERRUPTED, RUNNING, seal_interrupted
 from smsync_core.audit.ledger import (
     DEFAULT_NAME,
     anchored_digest,
@@ -72,6 +73,8 @@ class VerifyReport:
         if not self.ok:
             return f"{count} checked: {_plural(len(self.problems), 'problem')} found (listed above)."
         said = f"{count} checked: every file matches its manifest, the chain is complete"
+        if self.interrupted:
+            said += f" ({_plural(len(self.interrupted), 'run')} interrupted, listed above)"
         if self.ledger_runs is not None:
             return (f"{said}, and it agrees with SMSTurbo's own ledger of "
                     f"{_plural(self.ledger_runs, 'committed run')}.")
@@ -360,6 +363,9 @@ def verify(dirs: Sequence[Path], *, engine: sa.Engine | None = None, config: Con
         if manifest is not None:
             entries[path.name] = _Entry(path, manifest, sha256_file(path / MANIFEST))
     for root in roots:
+        if (root / RUNNING).is_dir():  # runs whose process died before sealing them: sealed now, reported below
+            with reports_lock(root):
+                seal_interrupted(root)
         if engine is not None and (root / PENDING).is_dir():
             with reports_lock(root):
                 resolved, _unresolved = resolve_pending(root, run_lookup(engine, table))
@@ -383,4 +389,7 @@ def verify(dirs: Sequence[Path], *, engine: sa.Engine | None = None, config: Con
     if engine is not None:
         report.ledger_runs = _check_ledger(roots, entries, gaps, bool(roots), engine, table, report.problems)
     report.problems += [gap.sentence() for gap in gaps]
+    report.interrupted = [(e.path.name, str(e.manifest.get("notebook_error") or e.manifest.get("error") or ""))
+                          for e in sorted(entries.values(), key=lambda e: (str(e.path.parent), e.sequence))
+                          if e.manifest.get("outcome") == INTERRUPTED or e.manifest.get("interrupted")]
     return report
