@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from smsync_core.audit.context import RunContext, jsonable
+from smsync_core.audit.interrupted import RUNNING, seal_interrupted
 from smsync_core.audit.record import MANIFEST, OUTCOMES, PENDING, PendingRecord, reports_lock
 from smsync_core.clock import new_run_id, utc_now
 from smsync_core.config import load_config
@@ -40,8 +41,6 @@ from smsync_core.redact import Scrubber
 
 #: The Jupyter kernel papermill runs notebooks with: this interpreter, registered under ``sys.prefix``.
 KERNEL_NAME = "smsync"
-#: Where runs execute before they are sealed into a record (inside the reports directory).
-RUNNING = ".running"
 #: Environment variables the kernel of a run receives.
 ENV_RECORD_DIR = "SMSYNC_RECORD_DIR"
 ENV_REPORTS_DIR = "SMSYNC_REPORTS_DIR"
@@ -190,13 +189,14 @@ def run_notebook(
                          "run the second notebook after this one.")
     run_id = new_run_id()
     stage = reports / RUNNING / run_id
-    stage.mkdir(parents=True)
     executed = stage / f"{path.stem}.ipynb"
     kernel = kernel_name or ensure_kernel()
     env = {**protected.environment, ENV_RECORD_DIR: str(stage), ENV_REPORTS_DIR: str(reports), ENV_RUN_ID: run_id}
     # The lock is held from the start to the seal: the kernel's import uses this run's id and record (see the
     # module docstring); other imports and verify on this reports directory wait for the run to finish.
     with reports_lock(reports):
+        seal_interrupted(reports)  # a run left there by a process that died: no run is under way while we hold this
+        stage.mkdir(parents=True)  # made under the lock, so that nobody takes it for an interrupted run
         started, error = utc_now(), None
         try:
             papermill.execute_notebook(
