@@ -258,11 +258,17 @@ def check(sage: pd.DataFrame, config: Config, lengths: Mapping[str, int | None] 
         return "Client is inactive (" + inactive_reason(rows, config) + "). " + advice["inactive"]
 
     parts.append(_findings(sage, inactive, "inactive", inactive_message))
+    # A field the source does not carry (a client list exported without it) is unknown, never missing.
+    unknown = set(sage.attrs.get("unknown_fields", ()))
+
+    def gap(field_name: str) -> pd.Series:
+        return blank(sage[field_name]) & (field_name not in unknown)
+
     parts.append(
         _findings(sage, blank(sage["name"]), "missing-name", "Client has no name. " + advice["missing-name"])
     )
-    address_fields = ("address1", "city", "state", "postal_code")
-    gaps = pd.DataFrame({f: blank(sage[f]).to_numpy(dtype=bool) for f in address_fields}, index=sage.index)
+    address_fields = tuple(f for f in ("address1", "city", "state", "postal_code") if f not in unknown)
+    gaps = pd.DataFrame({f: gap(f).to_numpy(dtype=bool) for f in address_fields}, index=sage.index)
 
     def address_message(rows: pd.DataFrame) -> pd.Series:
         missing = gaps.loc[rows.index].to_numpy(dtype="int64")
@@ -276,15 +282,13 @@ def check(sage: pd.DataFrame, config: Config, lengths: Mapping[str, int | None] 
     parts.append(
         _findings(
             sage,
-            blank(sage["phone"]) & blank(sage["mobile"]),
+            gap("phone") & gap("mobile"),
             "missing-phone",
             "Client has no phone or cell phone number. " + advice["missing-phone"],
         )
     )
     parts.append(
-        _findings(
-            sage, blank(sage["contact"]), "missing-contact", "Client has no contact name. " + advice["missing-contact"]
-        )
+        _findings(sage, gap("contact"), "missing-contact", "Client has no contact name. " + advice["missing-contact"])
     )
     findings = pd.concat(parts, ignore_index=True)
     findings["row"] = findings["row"].astype("Int64")

@@ -197,3 +197,15 @@ def test_check_warns_once_that_only_the_status_marks_clients_inactive(tmp_path: 
     assert main(["check", "--sage", export]) == 0
     err = capsys.readouterr().err
     assert err.count("only the status can mark clients inactive") == 1
+
+
+def test_a_list_without_address_columns_gives_no_missing_address_warning(tmp_path: Path) -> None:
+    """The 3-6 window's list carries no address: unknown, not missing (every client was warned before)."""
+    export = _export(tmp_path / "c.csv", WINDOW_HEADINGS,
+                     [["1001", "A", "(303) 555-0100", "", "a@b.c", "Ann", "3-Current Customer"],
+                      ["1002", "B", "", "", "", "", "3-Current Customer"]], "utf-8")
+    findings = smsync_core.connect(export).check()
+    rules = {(r.customer_id, r.rule) for r in findings.itertuples()}
+    assert not any(rule == "missing-address" for _, rule in rules)
+    assert {("1002", "missing-phone"), ("1002", "missing-contact")} <= rules  # carried and blank: still missing
+    assert not any(cid == "1001" for cid, _ in rules)
