@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import smsync_core
 from smsync_core.errors import ConnectionFailed
 from smsync_widgets import GuidedFlow
 from tests.support.data import sha256
@@ -84,3 +85,17 @@ def test_a_missing_database_is_reported_not_raised(tmp_path: Path) -> None:
     flow = GuidedFlow(lambda: smsync_core.connect(f"sqlite:///{tmp_path / 'nope.db'}", None, config={}))
     assert flow.step == "company"
     assert flow.message.value and "Traceback" not in flow.message.value
+
+
+def test_the_housekeeping_intro_names_the_companys_inactive_statuses(tmp_path: Path) -> None:
+    from tests.support.data import client, make_sage_db, make_smsturbo_db
+
+    sage = make_sage_db(tmp_path / "sage.db", [client("1001", status=7), client("1002", address1=None)])
+    target = make_smsturbo_db(tmp_path / "smsturbo.db", [])
+    config = {"status": {"inactive": [6, 7], "names": {"7": "Collections Hold"}}}
+    flow = GuidedFlow(smsync_core.connect(sage, target, config=config), reports_dir=tmp_path / "reports")
+    flow.confirm_company()
+    intro = flow.body.children[0].value
+    assert "make a client inactive with status 6 - Do Not Accept Contract Again or status 7 - Collections Hold or " \
+           "the Inactive flag." in intro
+    assert "Status 6 –" not in intro
