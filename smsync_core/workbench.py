@@ -27,6 +27,10 @@ if TYPE_CHECKING:
     from smsync_core.plan import Plan
 
 ProgressCallback = Callable[[int, int], None]
+#: Told when a whole side is read: called with what is read ("Sage 100 clients") as the read starts, it returns
+#: what to call with the number of rows read once it is done, None if it failed (the command line shows long reads
+#: on a terminal).
+ReadNotice = Callable[[str], Callable[[int | None], None]]
 
 
 class Workbench:
@@ -42,6 +46,7 @@ class Workbench:
         self._sage_engine: Engine | None = None
         self._smsturbo_engine: Engine | None = None
         self._cache: dict[str, Any] = {}
+        self.on_read: ReadNotice | None = None
 
     def __repr__(self) -> str:
         return f"Workbench(sage={redact_url(self.sage_url)!r}, smsturbo={redact_url(self.smsturbo_url)!r})"
@@ -103,13 +108,27 @@ class Workbench:
             assert self.sage_url is not None
             return source.read_clients(self.sage_url, lambda: self.sage_engine, self.config)
 
-        return self._cached("sage", read)  # type: ignore[no-any-return]
+        return self._cached("sage", lambda: self._told("Sage 100 clients", read))  # type: ignore[no-any-return]
 
     def smsturbo_customers(self) -> pd.DataFrame:
         """Every SMSTurbo customer except the ``ZZDEFAULT`` template."""
-        return self._cached(  # type: ignore[no-any-return]
-            "smsturbo", lambda: smsturbo.read_customers(self.smsturbo_engine, self.config)
-        )
+        def read() -> pd.DataFrame:
+            return smsturbo.read_customers(self.smsturbo_engine, self.config)
+
+        return self._cached("smsturbo", lambda: self._told("SMSTurbo customers", read))  # type: ignore[no-any-return]
+
+    def _told(self, what: str, read: Callable[[], pd.DataFrame]) -> pd.DataFrame:
+        """``read()``, with :attr:`on_read` told when it starts and how many rows it gave (None: it failed)."""
+        if self.on_read is None:
+            return read()
+        done = self.on_read(what)
+        rows: int | None = None
+        try:
+            frame = read()
+            rows = len(frame)
+        finally:
+            done(rows)
+        return frame
 
     def column_lengths(self) -> dict[str, int | None]:
         """SMSTurbo column lengths by field, read from the database."""

@@ -413,3 +413,30 @@ def test_check_table_names_each_client(run: Run, tmp_path: Path) -> None:
     assert "Nameless Number" in findings and "Spaces Only" in findings
     code, out, _ = run("check", "--sage", sage, "--format", "csv")
     assert {r["name"] for r in csv.DictReader(io.StringIO(out))} == {"Nameless Number", "Spaces Only"}
+
+
+class _Terminal(io.StringIO):
+    """A stderr that is a terminal."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+def test_a_long_read_is_announced_on_a_terminal(run: Run, dbs: tuple[str, str],
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    terminal = _Terminal()
+    monkeypatch.setattr("sys.stderr", terminal)
+    code, out, _ = run("diff", "--sage", dbs[0], "--smsturbo", dbs[1], "--format", "json")  # reads take < 0.5 s
+    assert code == 0 and json.loads(out)["mode"] == "missing-only"
+    assert terminal.getvalue() == ""  # a short read says nothing
+    monkeypatch.setattr("smsync_core.cli._common.READ_NOTICE_AFTER", 0)  # every read counts as long
+    code, out, _ = run("diff", "--sage", dbs[0], "--smsturbo", dbs[1], "--format", "json")
+    lines = terminal.getvalue().splitlines()
+    assert code == 0 and json.loads(out)["mode"] == "missing-only"  # stdout stays the JSON alone
+    assert {"Reading the Sage 100 clients…", "Reading the SMSTurbo customers…"} <= set(lines)
+    assert any(line.startswith("Read 5 Sage 100 clients in ") for line in lines)
+    assert any(line.startswith("Read 3 SMSTurbo customers in ") for line in lines)
+    plain = io.StringIO()
+    monkeypatch.setattr("sys.stderr", plain)  # not a terminal (a log, a pipe): never announced
+    code, _, _ = run("check", "--sage", dbs[0])
+    assert code == 0 and plain.getvalue() == ""

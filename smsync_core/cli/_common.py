@@ -6,6 +6,9 @@ import argparse
 import datetime as dt
 import json
 import sys
+import threading
+import time
+from collections.abc import Callable
 from typing import Any, TextIO
 
 import pandas as pd
@@ -22,7 +25,44 @@ def workbench_from_args(args: argparse.Namespace) -> Workbench:
         raise UsageError("No Sage 100 connection was given; pass --sage URL or set SMSYNC_SAGE_URL.")
     if getattr(args, "_smsturbo_need", "optional") == "required" and wb.smsturbo_url is None:
         raise UsageError("No SMSTurbo connection was given; pass --smsturbo URL or set SMSYNC_SMSTURBO_URL.")
+    if sys.stderr is not None and sys.stderr.isatty():
+        wb.on_read = read_notice
     return wb
+
+
+#: A read that takes longer than this many seconds is announced on a terminal (stderr).
+READ_NOTICE_AFTER = 0.5
+
+
+def read_notice(what: str) -> Callable[[int | None], None]:
+    """"Reading the Sage 100 clients…" on stderr once a read has taken :data:`READ_NOTICE_AFTER` seconds, and when
+    it is done how many rows came in how long; a short read says nothing. The read itself is not touched."""
+    started = time.perf_counter()
+    lock = threading.Lock()
+    shown = False
+
+    def announce() -> None:
+        nonlocal shown
+        with lock:
+            shown = True
+            sys.stderr.write(f"Reading the {what}…\n")
+            sys.stderr.flush()
+
+    timer = threading.Timer(READ_NOTICE_AFTER, announce)
+    timer.daemon = True
+    if READ_NOTICE_AFTER <= 0:
+        announce()
+    else:
+        timer.start()
+
+    def done(rows: int | None) -> None:
+        timer.cancel()
+        with lock:
+            if shown and rows is not None:
+                sys.stderr.write(f"Read {rows:,} {what} in {time.perf_counter() - started:.1f} s.\n")
+                sys.stderr.flush()
+
+    return done
 
 
 def plain(value: Any) -> Any:
