@@ -126,7 +126,9 @@ def test_a_full_disk_after_the_commit_is_loud_and_verify_then_finishes_the_recor
     assert hidden_files(reports) == []
     assert main(["verify", str(reports), "--smsturbo", f"sqlite:///{tmp_path / 'smsturbo.db'}"]) == 0
     out = capsys.readouterr().out
-    assert f"{data['run_id']}: committed" in out, out
+    assert data["run_id"] in out and "committed" in out, out
+    manifest = json.loads((reports / data["run_id"] / "manifest.json").read_text("utf-8"))
+    assert manifest["outcome"] == "committed"
 
 
 def test_the_page_shows_an_unfinished_record_as_an_error(wb: Workbench, tmp_path: Path,
