@@ -103,6 +103,15 @@ def test_a_notebook_without_a_parameters_cell_is_refused(tmp_path: Path, capsys:
     assert not any(tmp_path.iterdir())
 
 
+def test_a_notebook_without_a_kernelspec_is_refused_in_one_sentence(tmp_path: Path,
+                                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run_cli(capsys, "run", str(BROKEN / "no_kernelspec.ipynb"), "--reports", str(tmp_path))
+    assert code == 2, err
+    assert err.startswith("smsync: no_kernelspec.ipynb has no kernelspec") and err.count("\n") == 1, err
+    assert "unexpected" not in err and "Change Kernel" in err and out == ""
+    assert not any(tmp_path.iterdir())
+
+
 def test_passwords_in_url_parameters_go_to_the_kernel_environment_only(monkeypatch: pytest.MonkeyPatch) -> None:
     url = f"postgresql+psycopg://auditor:{CANARY}@db.example/sage"
     odbc = f"mssql+pyodbc:///?odbc_connect=DRIVER%3DFreeTDS%3BSERVER%3Ds%3BUID%3Du%3BPWD%3D{CANARY}"

@@ -37,7 +37,8 @@ class Parameter:
 
 
 def declared_parameters(notebook: Path) -> dict[str, Parameter]:
-    """The parameters of ``notebook``'s cell tagged ``parameters``; a notebook without one is a usage error."""
+    """The parameters of ``notebook``'s cell tagged ``parameters``; a notebook without one, or without a
+    kernelspec (papermill cannot read it), is a usage error."""
     import nbformat
     import papermill
 
@@ -51,6 +52,11 @@ def declared_parameters(notebook: Path) -> dict[str, Parameter]:
         raise UsageError(
             f"{notebook.name} has no cell tagged 'parameters', so its runs could not be audited; "
             "tag the cell that declares its parameters."
+        )
+    if not node.metadata.get("kernelspec", {}).get("name"):
+        raise UsageError(
+            f"{notebook.name} has no kernelspec in its metadata, so it does not say which kernel runs it; "
+            "open it in JupyterLab, choose the Python kernel (Kernel > Change Kernel) and save it."
         )
     found = papermill.inspect_notebook(str(notebook))
     return {
