@@ -69,7 +69,8 @@ def test_a_read_leaves_the_sage_file_byte_for_byte_unchanged(tmp_path: Path, mon
     _, _, used = read_twice(sage_reader(paths.sage_url), monkeypatch)
     assert used == "adbc-sqlite"
     assert sha256(paths.sage) == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["sage.db", "smsturbo.db"]  # no journal left behind
+    assert sorted(p.name for p in tmp_path.iterdir() if p.suffix == ".db" or "-" in p.name) == [
+        "sage.db", "smsturbo.db"]  # no journal left behind
 
 
 def test_smsync_reader_dbapi_turns_the_fast_path_off(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -50,6 +50,10 @@ def one(path: Path, table: str, where: str, *args: Any) -> dict[str, Any]:
     return found[0]
 
 
+def one_status(sage_rows: list[dict[str, Any]], status: int) -> list[str]:
+    return [r["clnnme"] for r in sage_rows if r["status"] == status]
+
+
 def normalised(value: str | None) -> str:
     return (value or "").strip()
 
@@ -95,7 +99,9 @@ def test_frames_are_the_rows_written(built: demo.DemoPaths) -> None:
     text = pd.StringDtype("pyarrow")
     assert (sage["clnnme"].dtype, smsturbo["CustomerID"].dtype, sage["ntetxt"].dtype) == (text, text, text)
     assert str(sage["status"].dtype) == "int64" and str(sage["dteopn"].dtype).startswith("datetime64")
-    sage["dteopn"] = sage["dteopn"].dt.strftime("%Y-%m-%d")
+    sage["dteopn"] = sage["dteopn"].dt.strftime("%Y-%m-%d")  # SQLite holds dates as ISO text
+    for name in ("insdte", "upddte"):
+        sage[name] = sage[name].dt.strftime("%Y-%m-%d %H:%M:%S.%f")
     for frame, path, table in ((sage, built.sage, "reccln"), (smsturbo, built.smsturbo, "Customer")):
         plain = frame.astype(object).where(frame.notna(), None)
         assert [tuple(r) for r in plain.itertuples(index=False)] == rows(path, table)
@@ -109,11 +115,14 @@ def test_frames_are_the_rows_written(built: demo.DemoPaths) -> None:
 def test_story_ids_name_rows_that_exist(
     sage_rows: list[dict[str, Any]], customers: dict[str, dict[str, Any]]
 ) -> None:
-    sage_ids = {r["recnum"] for r in sage_rows}
+    sage_ids = {str(r["recnum"]) for r in sage_rows}
     story = demo.story_ids()
+    list_ids = set(demo.client_list_frame()["Client#"])
     for role, ids in story.items():
         if role == "smsturbo_only":
             assert set(ids) <= set(customers) - sage_ids
+        elif role in ("invalid", "duplicate"):  # the exported list's: a numeric company cannot hold them
+            assert set(ids) <= list_ids - sage_ids, role
         else:
             assert set(ids) <= sage_ids, role
     for role in ("different", "whitespace_only", "identical"):
@@ -124,8 +133,9 @@ def test_julie_smith_is_inactive_with_status_6_and_not_in_smsturbo(
     built: demo.DemoPaths, customers: dict[str, dict[str, Any]]
 ) -> None:
     julie = one(built.sage, "reccln", "clnnme = ?", "Julie Smith")
-    assert (julie["recnum"], julie["status"], julie["inactv"]) == ("SMITHJ", 6, 0)
-    assert "SMITHJ" not in customers
+    assert (julie["recnum"], julie["status"], julie["inactv"]) == (842, 6, 0)
+    assert "842" not in customers and "SMITHJ" not in customers
+    assert demo.story_ids()["inactive"] == ("842", "1020")
 
 
 @pytest.mark.parametrize(
@@ -140,9 +150,12 @@ def test_julie_smith_is_inactive_with_status_6_and_not_in_smsturbo(
         ("   ", "blank"),
     ],
 )
-def test_each_kind_of_invalid_client_number_is_present(built: demo.DemoPaths, client_number: str, kind: str) -> None:
-    client = one(built.sage, "reccln", "recnum = ?", client_number)
-    assert client["clnnme"]
+def test_each_kind_of_invalid_client_number_is_in_the_exported_list(built: demo.DemoPaths, client_number: str,
+                                                                      kind: str) -> None:
+    exported = pd.read_csv(built.client_list, dtype=str, keep_default_na=False)
+    (name,) = exported.loc[exported["Client#"] == client_number, "Long Name"]
+    assert name
+    assert one(built.sage, "reccln", "clnnme = ?", name)["recnum"] > 0  # the company holds it under a number
     assert not VALID_ID.fullmatch(client_number)
     checks = {
         "lowercase": client_number != client_number.upper(),
@@ -155,9 +168,14 @@ def test_each_kind_of_invalid_client_number_is_present(built: demo.DemoPaths, cl
     assert checks[kind]
 
 
-def test_one_client_number_is_on_two_rows(sage_rows: list[dict[str, Any]]) -> None:
-    holloway = [r["clnnme"] for r in sage_rows if r["recnum"] == "HOLLOWAY"]
+def test_one_client_number_is_on_two_rows_of_the_list_and_two_numbers_in_the_company(
+    built: demo.DemoPaths, sage_rows: list[dict[str, Any]]
+) -> None:
+    exported = pd.read_excel(built.client_list_xlsx, dtype=str)
+    holloway = exported.loc[exported["Client#"] == "HOLLOWAY", "Long Name"].tolist()
     assert holloway == ["Holloway Builders", "Holloway Homes LLC"]
+    assert [r["recnum"] for r in sage_rows if r["clnnme"] in holloway] == [910, 911]
+    assert len({r["recnum"] for r in sage_rows}) == len(sage_rows)  # numbers cannot repeat
 
 
 def test_template_customer_zzdefault(customers: dict[str, dict[str, Any]]) -> None:
@@ -175,17 +193,18 @@ def test_incomplete_clients(built: demo.DemoPaths) -> None:
     assert no_phone["phnnum"] is no_phone["cllphn"] is None
     assert one(built.sage, "reccln", "recnum = '1010'")["contct"] is None
     assert one(built.sage, "reccln", "recnum = '1011'")["clnnme"] is None
-    long_name = one(built.sage, "reccln", "recnum = '1012'")["clnnme"]
-    assert 40 < len(long_name) <= 50
+    long_address = one(built.sage, "reccln", "recnum = '1012'")["addrs1"]
+    assert 40 < len(long_address) <= 50  # SMSTurbo's Address1 is 40 wide; its CustomerName 500
+    assert getattr(smsturbo_table(sa.MetaData()).c.CustomerName.type, "length", None) == 500
 
 
 def test_smsturbo_only_customers_include_hand_typed_near_matches(
     built: demo.DemoPaths, sage_rows: list[dict[str, Any]], customers: dict[str, dict[str, Any]]
 ) -> None:
-    sage_ids = {r["recnum"] for r in sage_rows}
+    sage_ids = {str(r["recnum"]) for r in sage_rows}
     only = set(customers) - sage_ids - {"ZZDEFAULT"}
     assert {"ACMEPAVING", "SMITH-01", "0001005", "WALKIN", "PEAKVIEW-HOA", "GOLDENRENTALS"} <= only
-    for typed, client_number in (("0001005", "1005"), ("ACMEPAVING", "acme01"), ("SMITH-01", "SMITH J")):
+    for typed, client_number in (("0001005", "1005"), ("ACMEPAVING", "517"), ("SMITH-01", "733")):
         client = one(built.sage, "reccln", "recnum = ?", client_number)
         assert customers[typed]["Phone"] == client["phnnum"]
         assert customers[typed]["PostalCode"] == client["zipcde"]
@@ -223,7 +242,7 @@ def test_bulk_has_every_kind_of_difference(
 ) -> None:
     counts = {"identical": 0, "different": 0, "cosmetic": 0, "case": 0}
     for client in sage_rows[demo.minimum_clients():]:
-        customer = customers.get(client["recnum"])
+        customer = customers.get(str(client["recnum"]))
         if customer is None:
             continue
         raw = [client[s] != customer[t] for t, s in COMPARED.items()]
@@ -242,7 +261,8 @@ def test_bulk_has_every_kind_of_difference(
 
 def test_statuses_and_inactive_flags_are_spread(sage_rows: list[dict[str, Any]]) -> None:
     statuses = pd.Series([r["status"] for r in sage_rows]).value_counts()
-    assert set(statuses.index) == {1, 2, 3, 4, 5, 6}
+    assert set(statuses.index) == {1, 2, 3, 4, 5, 6, 7}  # 7: the company's own Collections Hold (clnsts)
+    assert one_status(sage_rows, 7) == ["Dunn Brothers Paving"]
     assert statuses.idxmax() == 3
     assert statuses[3] > len(sage_rows) / 2
     inactive = sum(r["inactv"] for r in sage_rows)
@@ -252,10 +272,7 @@ def test_statuses_and_inactive_flags_are_spread(sage_rows: list[dict[str, Any]])
 def test_data_looks_like_us_contractor_clients(
     sage_rows: list[dict[str, Any]], customers: dict[str, dict[str, Any]]
 ) -> None:
-    numeric = [r["recnum"] for r in sage_rows if r["recnum"].isdigit()]
-    assert len(numeric) > len(sage_rows) * 0.7
-    alphabetic = [r["recnum"] for r in sage_rows if VALID_ID.fullmatch(r["recnum"]) and r["recnum"][0].isalpha()]
-    assert len(alphabetic) > 10
+    assert all(isinstance(r["recnum"], int) and 0 < r["recnum"] < 10**15 for r in sage_rows)
     phones = [r[c] for r in sage_rows for c in ("phnnum", "faxnum", "cllphn") if r[c]]
     assert all(PHONE.fullmatch(p) for p in phones)
     assert all(re.fullmatch(r"\d{5}", r["zipcde"]) for r in sage_rows if r["zipcde"])
@@ -269,7 +286,7 @@ def test_data_looks_like_us_contractor_clients(
 def test_every_value_fits_its_column(sage_rows: list[dict[str, Any]], customers: dict[str, dict[str, Any]]) -> None:
     """So that loading the demo into a server that enforces lengths cannot fail."""
     metadata = sa.MetaData()
-    for table, values in ((sage_table(metadata), sage_rows), (smsturbo_table(metadata),
+    for table, values in ((sage_table(metadata, recnum_type="int"), sage_rows), (smsturbo_table(metadata),
                                                                   list(customers.values()))):
         for column in table.columns:
             length = getattr(column.type, "length", None)
@@ -282,8 +299,8 @@ def test_every_value_fits_its_column(sage_rows: list[dict[str, Any]], customers:
 
 
 def test_sizes_scale_with_clients() -> None:
-    small_sage, small_target = demo.demo_frames(clients=200)
-    large_sage, large_target = demo.demo_frames(clients=4000)
+    small_sage, small_target = demo.demo_frames(clients=200, recnum_type="text")
+    large_sage, large_target = demo.demo_frames(clients=4000, recnum_type="text")
     assert (len(small_sage), len(large_sage)) == (200, 4000)
     assert 10 < len(large_target) / len(small_target) < 30
     def invalid(ids: pd.Series) -> int:
@@ -322,16 +339,17 @@ def test_existing_files_are_kept_unless_overwrite(tmp_path: Path) -> None:
     assert len(rows(tmp_path / "sage.db", "reccln")) == 100
     demo.build_demo(tmp_path, clients=200)
     assert len(rows(tmp_path / "sage.db", "reccln")) == 200
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["sage.db", "smsturbo.db"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["clients.csv", "clients.xlsx", "sage.db", "smsturbo.db"]
 
 
 def test_integer_client_numbers_round_trip(tmp_path: Path) -> None:
     column = sage_table(sa.MetaData(), recnum_type="int").c.recnum
     assert isinstance(column.type, sa.BigInteger)
     assert isinstance(sage_table(sa.MetaData()).c.recnum.type, sa.String)
-    paths = demo.build_demo(tmp_path, recnum_type="int")
+    paths = demo.build_demo(tmp_path)  # numeric by default, as in a real company
     sage, _ = demo.demo_frames()
-    expected = [int(v) for v in sage["recnum"] if v.isdigit()]
+    expected = sage["recnum"].tolist()
+    assert len(expected) == 300
     with sqlite3.connect(paths.sage) as connection:
         types = {t for (t,) in connection.execute("SELECT DISTINCT typeof(recnum) FROM reccln")}
     assert types == {"integer"}
@@ -394,9 +412,31 @@ def test_200_000_clients(tmp_path: Path, timed: list[float]) -> None:
     customers = _count(paths.smsturbo, "Customer")
     assert 80_000 < customers < 150_000
     with sqlite3.connect(paths.sage) as connection:
-        julie = connection.execute("SELECT status FROM reccln WHERE recnum = 'SMITHJ'").fetchall()
+        julie = connection.execute("SELECT status FROM reccln WHERE recnum = 842").fetchall()
         duplicated = connection.execute(
             "SELECT count(*) FROM (SELECT recnum FROM reccln GROUP BY recnum HAVING count(*) > 1)"
         ).fetchone()[0]
     assert julie == [(6,)]
-    assert duplicated > 100
+    assert duplicated == 0
+
+
+# -- a company like the real one, and its exported client list -----------------------------------------------------
+
+
+def test_the_checks_of_the_company_and_of_its_exported_list(built: demo.DemoPaths) -> None:
+    """The database shows the company's status 7 by name and no ID finding; the list shows every ID rule."""
+    import smsync_core
+
+    wb = smsync_core.connect(built.sage_url, built.smsturbo_url)
+    findings = wb.check()
+    assert not findings["rule"].str.startswith("id-").any()
+    assert wb.company_config().status_names[7] == "Collections Hold"
+    padded = [r for r in records(built.sage, "reccln") if (r["ctynme"] or "").endswith("  ")]
+    assert padded and all(len(r["ctynme"]) == 50 for r in padded)  # legacy padding, over SMSTurbo's City 30
+    assert not findings.query("rule == 'field-too-long'")["field"].isin(["city", "contact"]).any()
+    for exported in (built.client_list, built.client_list_xlsx):
+        listed = smsync_core.connect(str(exported)).check()
+        ids = {rule: set(group) for rule, group in listed.groupby("rule")["customer_id"]}
+        assert ids["id-duplicate"] == {"HOLLOWAY"} and ids["id-too-long"] == {"CONCRETESUPPLY-NORTH"}
+        assert {"acme01", "SMITH J", "O'BRIEN", "A&B.PAVING", "MÜLLER"} <= ids["id-invalid-chars"]
+        assert "id-empty" in ids

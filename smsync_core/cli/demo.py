@@ -58,7 +58,10 @@ def run(args: argparse.Namespace) -> int:
     folder = None if args.build_only else notebooks_dir(args.notebooks)
     paths = build_demo(args.dir, clients=args.clients, seed=args.seed)
     out = sys.stdout
-    out.write(f"Demo Sage 100 company: {paths.sage_url}\nDemo SMSTurbo:         {paths.smsturbo_url}\n\n")
+    out.write(f"Demo Sage 100 company: {paths.sage_url}\nDemo SMSTurbo:         {paths.smsturbo_url}\n")
+    out.write(f"Its exported client list (Sage's headings; Client Numbers as a hand-kept list has them, with "
+              f"letters, spaces and duplicates): {paths.client_list} and {paths.client_list_xlsx.name}; see what "
+              f"the ID rules find with `smsync check --sage {paths.client_list}`\n\n")
     if folder is None:
         return 0
     urls = {"sage_url": paths.sage_url, "smsturbo_url": paths.smsturbo_url}

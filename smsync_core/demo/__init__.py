@@ -9,6 +9,14 @@ proportions at every size; ``build`` assembles both and writes them. The tables 
 (``sources.sage100.sage_table``, ``targets.smsturbo.smsturbo_table``).
 """
 
-from smsync_core.demo.build import DemoPaths, build_demo, demo_frames, minimum_clients, story_ids, write_demo
+from smsync_core.demo.build import (
+    DemoPaths,
+    build_demo,
+    client_list_frame,
+    demo_frames,
+    minimum_clients,
+    story_ids,
+    write_demo,
+)
 
-__all__ = ["DemoPaths", "build_demo", "demo_frames", "minimum_clients", "story_ids", "write_demo"]
+__all__ = ["DemoPaths", "build_demo", "client_list_frame", "demo_frames", "minimum_clients", "story_ids", "write_demo"]

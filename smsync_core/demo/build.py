@@ -17,8 +17,9 @@ from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.schema import CreateTable
 
 from smsync_core.demo.generate import SD, sage_bulk, smsturbo_bulk, word_array
-from smsync_core.demo.story import SAGE_STORY, SMSTURBO_STORY
+from smsync_core.demo.story import SAGE_STORY, SMSTURBO_STORY, STORY_NUMBERS
 from smsync_core.errors import UsageError
+from smsync_core.outputs import write_csv, write_xlsx
 from smsync_core.sources.sage100 import EXTRA_COLUMNS, sage_table, status_table
 from smsync_core.targets.smsturbo import smsturbo_table
 
@@ -32,10 +33,20 @@ _SQLALCHEMY_BATCH: Final = 5_000
 
 @dataclass(frozen=True)
 class DemoPaths:
-    """Where :func:`build_demo` wrote the two SQLite databases."""
+    """Where :func:`build_demo` wrote the two SQLite databases (and, beside them, the exported client list)."""
 
     sage: Path
     smsturbo: Path
+
+    @property
+    def client_list(self) -> Path:
+        """The company's exported client list as CSV (Sage's headings): where the ID rules find something."""
+        return self.sage.with_name(CLIENT_LIST + ".csv")
+
+    @property
+    def client_list_xlsx(self) -> Path:
+        """The same list as an Excel workbook."""
+        return self.sage.with_name(CLIENT_LIST + ".xlsx")
 
     @property
     def sage_url(self) -> str:
@@ -95,7 +106,8 @@ def _real_sage(sage: Columns) -> Columns:
     for name, width in (("ctynme", 50), ("contct", 50)):
         values = out[name].copy()
         present = padded & np.array([v is not None for v in values], dtype=bool)
-        values[present] = np.char.ljust(values[present].astype(str), width).astype(object)
+        if present.any():  # a demo of the story alone has no bulk client to pad
+            values[present] = np.char.ljust(values[present].astype(str), width).astype(object)
         out[name] = values
     return out
 
@@ -105,8 +117,18 @@ def minimum_clients() -> int:
     return len(SAGE_STORY)
 
 
-def _generate(clients: int, seed: int) -> tuple[Columns, Columns]:
-    """Both tables as columns: the story rows first, then the bulk (Sage clients in Client Number order)."""
+def _story(recnum_type: RecnumType) -> tuple[tuple[Any, ...], ...]:
+    """The story's Sage rows; in a company with numeric Client Numbers, each with its number."""
+    if recnum_type == "text":
+        return SAGE_STORY
+    return tuple((str(number), *row[1:]) for number, row in zip(STORY_NUMBERS, SAGE_STORY, strict=True))
+
+
+def _generate(clients: int, seed: int, recnum_type: RecnumType = "int") -> tuple[Columns, Columns]:
+    """Both tables as columns: the story rows first, then the bulk (Sage clients in Client Number order).
+
+    With numeric Client Numbers (a real company's bigint ``recnum``) every client has its number: the bulk's
+    lettered, invalid and duplicated IDs are the text variant's (``recnum_type="text"``), kept for tests."""
     if clients < minimum_clients():
         raise UsageError(f"The demo needs at least {minimum_clients()} clients to tell its story; ask for more.")
     if seed < 0:
@@ -114,20 +136,15 @@ def _generate(clients: int, seed: int) -> tuple[Columns, Columns]:
     metadata = sa.MetaData()
     rng = np.random.Generator(np.random.PCG64([seed, 0x5A6E]))
     bulk, facts = sage_bulk(rng, clients - len(SAGE_STORY), first_number=1021)
-    sage = _real_sage(_table_columns(sage_table(metadata), SAGE_STORY, bulk.columns()))
+    if recnum_type == "int":
+        bulk.text["recnum"] = facts["numtext"]  # customers in both systems then carry the number too
+    sage = _real_sage(_table_columns(sage_table(metadata), _story(recnum_type), bulk.columns()))
+    if recnum_type == "int":
+        sage["recnum"] = sage["recnum"].astype(SD).astype(np.int64)
     target = _table_columns(smsturbo_table(metadata), SMSTURBO_STORY, smsturbo_bulk(rng, bulk, facts).columns())
     # One row per CustomerID: an ID typed by hand may repeat another one.
     unique = ~pd.Series(target["CustomerID"], dtype=object).duplicated().to_numpy()
     return sage, {name: values[unique] for name, values in target.items()}
-
-
-def _with_int_recnum(sage: Columns) -> Columns:
-    """Only the clients whose Client Number is a plain number, with ``recnum`` as integers."""
-    recnum = sage["recnum"].astype(SD)
-    keep = (np.strings.str_len(recnum) > 0) & (np.strings.lstrip(recnum, "0123456789") == "")
-    out = {name: values[keep] for name, values in sage.items()}
-    out["recnum"] = recnum[keep].astype(np.int64)
-    return out
 
 
 def _frame(table: sa.Table, columns: Columns) -> pd.DataFrame:
@@ -143,8 +160,10 @@ def _frame(table: sa.Table, columns: Columns) -> pd.DataFrame:
     return pd.DataFrame(data)
 
 
-def demo_frames(clients: int = 300, seed: int = 100) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Raw rows of both demo tables, with the real column names.
+def demo_frames(
+    clients: int = 300, seed: int = 100, *, recnum_type: RecnumType = "int"
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Raw rows of both demo tables, with the real column names (``recnum`` int64 unless ``recnum_type="text"``).
 
     Returns
     -------
@@ -152,9 +171,9 @@ def demo_frames(clients: int = 300, seed: int = 100) -> tuple[pd.DataFrame, pd.D
         Sage ``reccln`` rows (story rows first) and SMSTurbo ``Customer`` rows (``ZZDEFAULT`` included, sorted
         by ``CustomerID``). Text columns are ``string[pyarrow]`` with ``<NA>`` for NULL.
     """
-    sage, target = _generate(clients, seed)
+    sage, target = _generate(clients, seed, recnum_type)
     metadata = sa.MetaData()
-    return _frame(sage_table(metadata), sage), _frame(smsturbo_table(metadata), target)
+    return _frame(sage_table(metadata, recnum_type=recnum_type), sage), _frame(smsturbo_table(metadata), target)
 
 
 # -- writing ------------------------------------------------------------------------------------------------------
@@ -168,8 +187,10 @@ def _batches(table: sa.Table, columns: Columns, size: int, *, iso_dates: bool) -
         parts = []
         for name in names:
             values = columns[name][start : start + size]
-            if iso_dates and values.dtype.kind == "M":
+            if iso_dates and values.dtype == np.dtype("datetime64[D]"):
                 values = np.datetime_as_string(values, unit="D")
+            elif iso_dates and values.dtype.kind == "M":  # as SQLAlchemy's SQLite DateTime writes it
+                values = np.char.replace(np.datetime_as_string(values.astype("datetime64[us]"), unit="us"), "T", " ")
             parts.append(values.tolist())
         yield zip(*parts, strict=True)
 
@@ -205,9 +226,11 @@ def build_demo(
     seed: int = 100,
     *,
     overwrite: bool = True,
-    recnum_type: RecnumType = "text",
+    recnum_type: RecnumType = "int",
 ) -> DemoPaths:
-    """Write the demo as two SQLite files, ``directory/sage.db`` and ``directory/smsturbo.db``.
+    """Write the demo as two SQLite files, ``directory/sage.db`` and ``directory/smsturbo.db``, and the company's
+    exported client list beside them (``clients.csv`` and ``clients.xlsx``, Sage's headings, the story's clients
+    under the IDs a hand-kept list has: letters, spaces, duplicates, which the ID rules find).
 
     Parameters
     ----------
@@ -218,21 +241,52 @@ def build_demo(
     overwrite
         Replace existing files; when false an existing file is an error.
     recnum_type
-        ``"int"`` writes a numeric Client Number column and leaves out the clients whose number is not one.
+        ``"int"`` (a real company's bigint Client Numbers); ``"text"`` stores the text IDs a real company cannot
+        hold (letters, duplicates), for tests of the ID rules on a database.
     """
     directory = Path(directory)
     paths = DemoPaths(directory / "sage.db", directory / "smsturbo.db")
     if not overwrite and (paths.sage.exists() or paths.smsturbo.exists()):
         raise UsageError(f"Demo databases already exist in {directory}; remove them or allow overwriting.")
-    sage, target = _generate(clients, seed)
-    if recnum_type == "int":
-        sage = _with_int_recnum(sage)
+    sage, target = _generate(clients, seed, recnum_type)
     directory.mkdir(parents=True, exist_ok=True)
     metadata = sa.MetaData()
     _sqlite_file(paths.sage, sage_table(metadata, recnum_type=recnum_type), sage)
     _sqlite_file(paths.smsturbo, smsturbo_table(metadata), target)
     _add_statuses(sa.create_engine(f"sqlite:///{paths.sage}"), None)
+    write_client_list(paths.client_list, paths.client_list_xlsx)
     return paths
+
+
+#: The exported client list's file name (without suffix), beside the demo databases.
+CLIENT_LIST: Final = "clients"
+#: Sage 100 Contractor's field descriptions, as its export writes them, and the story columns they hold.
+_LIST_HEADINGS: Final = (
+    ("Client#", 0), ("Long Name", 1), ("Short Name", 2), ("Address 1", 3), ("Address 2", 4), ("City", 5),
+    ("State", 6), ("Zip", 7), ("Phone 1", 8), ("Fax 1", 9), ("Cell 1", 10), ("Email 1", 11), ("Contact 1", 12),
+    ("Status", 13), ("Inactive", 14),
+)
+
+
+def client_list_frame() -> pd.DataFrame:
+    """The demo company's exported client list: the story's clients with the IDs a hand-kept list holds."""
+    names = dict(DEMO_STATUSES)
+    data: dict[str, list[Any]] = {}
+    for heading, position in _LIST_HEADINGS:
+        values = [row[position] for row in SAGE_STORY]
+        if heading == "Status":
+            values = [f"{v}-{names[v]}" for v in values]
+        elif heading == "Inactive":
+            values = ["Yes" if v else "No" for v in values]
+        data[heading] = values
+    return pd.DataFrame(data, dtype=object)
+
+
+def write_client_list(csv_path: Path, xlsx_path: Path) -> None:
+    """Write the exported client list as CSV and as Excel (small and constant: the story's rows)."""
+    frame = client_list_frame()
+    write_csv(frame, csv_path)
+    write_xlsx({"Clients": frame}, xlsx_path)
 
 
 def _add_statuses(engine: sa.engine.Engine, schema: str | None) -> None:
@@ -272,7 +326,7 @@ def write_demo(
     clients: int = 300,
     seed: int = 100,
     *,
-    recnum_type: RecnumType = "text",
+    recnum_type: RecnumType = "int",
     sage_schema: str | None = None,
     smsturbo_schema: str | None = None,
     overwrite: bool = False,
@@ -283,27 +337,33 @@ def write_demo(
     the same arguments. An existing ``reccln`` or ``Customer`` table is an error unless ``overwrite`` is true,
     in which case it is dropped first.
     """
-    sage, target = _generate(clients, seed)
-    if recnum_type == "int":
-        sage = _with_int_recnum(sage)
+    sage, target = _generate(clients, seed, recnum_type)
     metadata = sa.MetaData()
     _load(sage_url, sage_table(metadata, schema=sage_schema, recnum_type=recnum_type), sage, overwrite)
     _load(smsturbo_url, smsturbo_table(metadata, schema=smsturbo_schema), target, overwrite)
     _add_statuses(sa.create_engine(sage_url), sage_schema)
 
 
-def story_ids() -> Mapping[str, tuple[str, ...]]:
-    """The Client Numbers and Customer IDs the story rows use, by role (for tests, docs and screenshots)."""
+def story_ids(recnum_type: RecnumType = "int") -> Mapping[str, tuple[str, ...]]:
+    """The Client Numbers and Customer IDs the story rows use, by role (for tests, docs and screenshots).
+
+    With numeric Client Numbers (the default) the roles ``invalid`` and ``duplicate`` are those of the exported
+    client list (``clients.csv``), not of the database; ``renumbered`` are the numbers those clients have there.
+    """
+    numbers = dict(zip((row[1] for row in SAGE_STORY), map(str, STORY_NUMBERS), strict=True))
+    text = recnum_type == "text"
     return {
-        "inactive": ("SMITHJ", "1020"),
+        "inactive": ("SMITHJ" if text else numbers["Julie Smith"], "1020"),
         "inactive_flag": ("1014",),
         "invalid": ("acme01", "SMITH J", "O'BRIEN", "A&B.PAVING", "MÜLLER", "CONCRETESUPPLY-NORTH", "   "),
         "duplicate": ("HOLLOWAY",),
+        "renumbered": () if text else tuple(numbers[row[1]] for row in SAGE_STORY if not row[0].isdigit()),
+        "own_status": ("1016",),
         "missing_address": ("1008",),
         "missing_phone": ("1009",),
         "missing_contact": ("1010",),
         "missing_name": ("1011",),
-        "name_too_long": ("1012",),
+        "address_too_long": ("1012",),
         "different": ("1002", "1003", "1006", "1018"),
         "whitespace_only": ("1004", "1007"),
         "identical": ("1001", "1015"),

@@ -53,7 +53,8 @@ SAGE_STORY: Final[tuple[tuple[Any, ...], ...]] = (
     ("1011", None, None, "14 Aspen Ct", None, "Evergreen", "CO", "80439",
      "(303) 555-0165", None, "(720) 555-0166", None, "Rick Dawson",
      2, 0, 2, "2015-03-03", "Name to be entered."),
-    ("1012", "Rocky Mountain Commercial Concrete Restoration LLC", "Rocky Mtn Concr", "5600 Pecos St", None,
+    ("1012", "Rocky Mountain Commercial Concrete Restoration LLC", "Rocky Mtn Concr",
+     "5600 Pecos St, Receiving Dock, Building C Rear", None,
      "Denver", "CO", "80221", "(303) 555-0167", "(303) 555-0168", None, "estimating@rmccr.com",
      "Paula Grant", 3, 0, 1, "2015-11-16", None),
     ("1013", "Bear Creek Homes", "Bear Creek Home", "11 Bear Creek Rd", None, "Morrison", "CO", "80465",
@@ -67,7 +68,7 @@ SAGE_STORY: Final[tuple[tuple[Any, ...], ...]] = (
      4, 0, 1, "2017-01-10", None),
     ("1016", "Dunn Brothers Paving", "Dunn Bros Pavin", "940 N Main St", None, "Pueblo", "CO", "81003",
      "(719) 555-0176", None, None, "dunnbros@outlook.com", "Pete Dunn",
-     5, 0, 1, "2017-06-19", None),
+     7, 0, 1, "2017-06-19", "Collections hold until the 2023 balance is paid."),
     ("1017", "Clearwater Irrigation", "Clearwater Irri", "2400 E Harmony Rd", None, "Fort Collins", "CO", "80528",
      "(970) 555-0177", None, "(970) 555-0178", "sales@clearwaterirrigation.com", "Nina Vasquez",
      2, 0, 1, "2018-03-14", None),
@@ -159,3 +160,10 @@ SMSTURBO_STORY: Final[tuple[tuple[Any, ...], ...]] = (
      "CO-STD", 2, 5000.0, "Net 30", 1, None),
 )
 
+#: The Client Numbers of the story's clients in a real company, where ``recnum`` is a number (bigint): the text
+#: IDs above are what a hand-kept or converted client list holds (the demo's exported list keeps them, so the ID
+#: rules have something to find); in the company each of those clients has a number, some below 1001 (numeric
+#: order puts them first). Julie Smith is 842; the two Holloways, one Client Number in the list, are 910 and 911.
+STORY_NUMBERS: Final[tuple[int, ...]] = (
+    *range(1001, 1021), 842, 517, 733, 618, 655, 790, 804, 960, 910, 911,
+)

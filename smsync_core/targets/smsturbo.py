@@ -114,7 +114,7 @@ def smsturbo_table(metadata: sa.MetaData, *, schema: str | None = None) -> sa.Ta
         SMSTURBO_TABLE,
         metadata,
         sa.Column("CustomerID", sa.String(15), primary_key=True),
-        sa.Column("CustomerName", sa.String(40)),
+        sa.Column("CustomerName", sa.String(500)),  # 500 wide, as SMSTurbo's help says
         sa.Column("Address1", sa.String(40)),
         sa.Column("Address2", sa.String(40)),
         sa.Column("City", sa.String(30)),
