@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import shutil
 import sqlite3
 from pathlib import Path
 
@@ -71,3 +73,41 @@ def test_reports_naming_a_file_is_one_sentence_and_nothing_is_imported(
     err = one_sentence(capsys.readouterr().err)
     assert code == 2 and "is a file" in err and "--reports" in err
     assert [r for r in read_table(here / "smsturbo.db", "Customer") if r[0] != "ZZDEFAULT"] == []
+
+
+def _set_sequence(path: Path, value: object) -> None:
+    data = json.loads(path.read_text("utf-8"))
+    data["sequence"] = value
+    path.write_text(json.dumps(data), encoding="utf-8")
+
+
+@pytest.mark.parametrize("value", ["x", "2", 1.5, None, True])
+def test_a_sequence_that_is_not_a_record_number_is_a_problem_or_a_sentence_not_a_crash(
+    here: Path, value: object, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.support.data import make_smsturbo_db
+
+    make_smsturbo_db(here / "smsturbo.db", [])
+    make_sage_db(here / "sage2.db", [client("1002")])
+    sync = ["sync", "--smsturbo", f"sqlite:///{here / 'smsturbo.db'}", "--yes", "--reports", str(here / "reports")]
+    assert main([*sync, "--sage", f"sqlite:///{here / 'sage.db'}", "--select", "1001"]) == 0
+    (record,) = (p for p in (here / "reports").iterdir() if p.is_dir() and not p.name.startswith("."))
+    shutil.copytree(here / "reports", here / "kept")
+    capsys.readouterr()
+
+    _set_sequence(record / "manifest.json", value)  # verify: a problem naming the manifest
+    code = main(["verify", str(here / "reports")])
+    out, err = capsys.readouterr()
+    assert code == 1 and one_sentence(err)
+    assert f"{record / 'manifest.json'}: its sequence {value!r} is not a record number" in out
+
+    shutil.rmtree(here / "reports")
+    shutil.copytree(here / "kept", here / "reports")
+    _set_sequence(here / "reports" / "chain.json", value)  # the next import: one sentence, nothing imported
+    code = main([*sync, "--sage", f"sqlite:///{here / 'sage2.db'}", "--select", "1002"])
+    err = one_sentence(capsys.readouterr().err)
+    assert code == 1 and f"{here / 'reports' / 'chain.json'} names record {value!r}" in err and "verify" in err
+    assert [r[0] for r in read_table(here / "smsturbo.db", "Customer") if r[0] != "ZZDEFAULT"] == ["1001"]
+    assert not any((here / "reports" / ".pending").iterdir())
+    code = main(["verify", str(here / "reports")])
+    assert code == 1 and "chain.json" in one_sentence(capsys.readouterr().err)

@@ -93,12 +93,25 @@ def reports_lock(root: Path) -> Iterator[None]:
 
 
 def read_head(root: Path) -> dict[str, Any] | None:
-    """The chain head (``chain.json``) of a reports directory, or None when there is none yet."""
+    """The chain head (``chain.json``) of a reports directory, or None when there is none yet.
+
+    A head that is not JSON, or whose ``sequence`` is not a record number, is :class:`VerificationFailed`: the
+    next record could not be numbered or linked, so nothing may be imported until it is restored.
+    """
     path = root / HEAD
     if not path.exists():
         return None
-    head: dict[str, Any] = json.loads(path.read_text("utf-8"))
-    return head
+    try:
+        head = json.loads(path.read_text("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        head = None
+    sequence = head.get("sequence") if isinstance(head, dict) else None
+    if not isinstance(sequence, int) or isinstance(sequence, bool) or sequence < 1:
+        why = "is not JSON" if head is None else f"names record {sequence!r}, which is not a record number"
+        raise VerificationFailed(f"{path} {why}; run `smsync verify` and restore it from a backup before "
+                                 "importing again.")
+    checked: dict[str, Any] = head
+    return checked
 
 
 def record_dirs(root: Path) -> list[Path]:

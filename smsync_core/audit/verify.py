@@ -222,7 +222,7 @@ def _check_chain(root: Path, chained: list[_Entry], problems: list[str]) -> list
         named = head.get("sequence")
         if isinstance(named, int) and named > last.sequence:
             gaps.append(_Gap(root, last.sequence + 1, named, None))
-        elif named != last.sequence or head.get("run_id") != last.path.name:
+        elif named != last.sequence or isinstance(named, bool) or head.get("run_id") != last.path.name:
             problems.append(f"{head_path}: names record {named} ({head.get('run_id')}) but the last record is "
                             f"{last.sequence} ({last.path.name}); chain.json was replaced or a record was added.")
         elif head.get("manifest_sha256") != last.digest:
