@@ -212,7 +212,7 @@ def possible_matches(sage_only: pd.DataFrame, smsturbo_only: pd.DataFrame,
     best = found[(found["direction"] == TO_SMSTURBO) & (found["rank"] == 1)].drop_duplicates("sage_id")
     if best.empty:
         return frame
-    at = pd.Index(best["sage_id"].astype(TEXT)).get_indexer(frame["customer_id"].astype(TEXT))
+    at = pd.Index(best["sage_id"].astype(TEXT)).get_indexer(pd.Index(frame["customer_id"].astype(TEXT)))
     hit = at >= 0
     rows = at[hit]
     ids = np.full(len(frame), None, dtype=object)

@@ -133,3 +133,20 @@ RULES: Final = MappingProxyType(
         "missing-contact": "warning",
     }
 )
+
+#: Each rule in words, as a short title (tables, the panes' Why column); what to do is ``validate.rule_advice``.
+RULE_TITLES: Final = MappingProxyType(
+    {
+        "id-empty": "No Client Number",
+        "id-too-long": "Client Number longer than 15 characters",
+        "id-invalid-chars": "Client Number has characters SMSTurbo does not accept",
+        "id-duplicate": "Client Number used by more than one client",
+        "id-reserved": "Client Number is SMSTurbo's template (ZZDEFAULT)",
+        "field-too-long": "A value is too long for SMSTurbo",
+        "inactive": "Inactive client",
+        "missing-name": "No name",
+        "missing-address": "Incomplete address",
+        "missing-phone": "No phone number",
+        "missing-contact": "No contact name",
+    }
+)

@@ -68,6 +68,28 @@ class SelectionSlot:
         self.store.clear_key(self.key)
 
 
+@dataclass(frozen=True)
+class FlowSlot:
+    """Where the guided flow was for one pair of databases (step, Missing-only answer, the panes' sort), so a
+    page reload comes back to it. Small JSON values only; a damaged entry reads as None."""
+
+    store: SelectionStore
+    key: str
+
+    def load(self) -> dict[str, Any] | None:
+        """The stored state, or None."""
+        entry = self.store._read().get(self.key)
+        state = entry.get("state") if isinstance(entry, dict) else None
+        return state if isinstance(state, dict) else None
+
+    def save(self, state: dict[str, Any]) -> None:
+        """Replace the stored state."""
+        with self.store._locked():
+            entries = self.store._read()
+            entries[self.key] = {"state": state, "saved_at": utc_now()}
+            self.store._write(entries)
+
+
 class SelectionStore:
     """Checked Client Numbers by (Sage database, SMSTurbo database, mode) in ``<state_dir>/selections.json``."""
 
@@ -82,6 +104,10 @@ class SelectionStore:
     def slot(self, sage_url: object, smsturbo_url: object, mode: str) -> SelectionSlot:
         """The entry of one pair of databases and mode."""
         return SelectionSlot(self, selection_key(sage_url, smsturbo_url, mode))
+
+    def flow_slot(self, sage_url: object, smsturbo_url: object) -> FlowSlot:
+        """Where the guided flow was, for one pair of databases."""
+        return FlowSlot(self, selection_key(sage_url, smsturbo_url, "flow"))
 
     # -- whole file ----------------------------------------------------------------------------------
     @contextlib.contextmanager

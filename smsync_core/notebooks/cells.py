@@ -7,9 +7,13 @@ Inside a run started by :func:`smsync_core.notebooks.run_notebook` the kernel kn
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
-from collections.abc import Callable
+import shutil
+import tempfile
+import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -37,6 +41,10 @@ if TYPE_CHECKING:
     from smsync_core.plan import Plan
 
 WORKLIST_COLUMNS = ("customer_id", "name", "status_ref", "severity", "rules", "what to fix")
+#: The page's kernel names a file here when it runs an import headless; the import writes "written total" into
+#: it as it goes, so the page shows the progress of an import running in another process.
+ENV_PROGRESS_FILE = "SMSYNC_PROGRESS_FILE"
+Progress = Callable[[int, int], None]
 #: The housekeeping worklist's headings in Excel, in words.
 WORKLIST_HEADINGS = {"customer_id": "Client Number", "name": "Name", "status_ref": "Status", "severity": "Severity",
                      "rules": "Rules", "what to fix": "What to fix"}
@@ -183,7 +191,8 @@ def import_plan(wb: Workbench, plan: Plan | None, apply: bool) -> ApplyResult | 
     """
     if plan is None or not apply:
         return None
-    result = wb.apply(plan, reports_dir=reports_dir(), within=os.environ.get(ENV_RUN_ID) or None)
+    result = wb.apply(plan, reports_dir=reports_dir(), within=os.environ.get(ENV_RUN_ID) or None,
+                      progress=_progress_file())
     record = os.environ.get(ENV_RECORD_DIR)
     if record:
         (Path(record) / IMPORT_FILE).write_text(json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n",
@@ -191,6 +200,60 @@ def import_plan(wb: Workbench, plan: Plan | None, apply: bool) -> ApplyResult | 
     if not result.ok:
         raise ImportFailed(result.message())
     return result
+
+
+def _progress_file() -> Progress | None:
+    """Inside a run started from the page: a callback writing the import's progress where the page reads it."""
+    named = os.environ.get(ENV_PROGRESS_FILE)
+    if not named:
+        return None
+    path = Path(named)
+
+    def write(written: int, total: int) -> None:
+        temporary = path.with_suffix(".tmp")
+        with contextlib.suppress(OSError):  # progress is a comfort: the import never fails for it
+            temporary.write_text(f"{int(written)} {int(total)}", "utf-8")
+            os.replace(temporary, path)
+
+    return write
+
+
+@contextlib.contextmanager
+def watching_progress(progress: Progress | None, every: float = 0.2) -> Iterator[None]:
+    """While the block runs, a headless run this kernel starts reports its import's progress to ``progress``."""
+    if progress is None:
+        yield
+        return
+    folder = Path(tempfile.mkdtemp(prefix="smsync-progress-"))
+    path = folder / "progress"
+    previous = os.environ.get(ENV_PROGRESS_FILE)
+    os.environ[ENV_PROGRESS_FILE] = str(path)  # the kernel the run starts inherits it
+    stop = threading.Event()
+
+    def poll() -> None:
+        seen = ""
+        while not stop.wait(every):
+            try:
+                said = path.read_text("utf-8")
+                written, total = (int(part) for part in said.split())
+            except (OSError, ValueError):
+                continue
+            if said != seen:
+                seen = said
+                progress(written, total)
+
+    watcher = threading.Thread(target=poll, name="smsync-progress", daemon=True)
+    watcher.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        watcher.join(timeout=2)
+        if previous is None:
+            os.environ.pop(ENV_PROGRESS_FILE, None)
+        else:
+            os.environ[ENV_PROGRESS_FILE] = previous
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 # --- the interactive notebook's Synchronize -------------------------------------------------------------
@@ -238,8 +301,9 @@ class ArchivedSync:
     on_done: Callable[[ArchivedImport], None] | None = None
     last: ArchivedImport | None = None
 
-    def run(self, selected: list[str], missing_only: bool, replace: tuple[str, ...]) -> ArchivedImport:
-        """Run the notebook headless on ``selected`` with ``apply`` true."""
+    def run(self, selected: list[str], missing_only: bool, replace: tuple[str, ...],
+            progress: Progress | None = None) -> ArchivedImport:
+        """Run the notebook headless on ``selected`` with ``apply`` true (``progress``: rows written, total)."""
         if any("," in cid for cid in selected):
             raise UsageError("A Customer ID with a comma cannot be imported; fix the Client Number in Sage 100.")
         parameters = {
@@ -250,15 +314,16 @@ class ArchivedSync:
             "replace": ",".join(replace),
             "apply": True,
         }
-        self.last = ArchivedImport.of(run_notebook(self.notebook, parameters, reports_dir=self.reports))
+        with watching_progress(progress):
+            self.last = ArchivedImport.of(run_notebook(self.notebook, parameters, reports_dir=self.reports))
         self.workbench.refresh()
         if self.on_done is not None:
             self.on_done(self.last)
         return self.last
 
-    def apply(self, plan: Plan) -> ArchivedImport:
+    def apply(self, plan: Plan, progress: Progress | None = None) -> ArchivedImport:
         """Import what the confirmed plan selected (the headless run plans again from the same selection)."""
-        return self.run(list(plan.selection), plan.mode == "missing-only", tuple(plan.replace_groups))
+        return self.run(list(plan.selection), plan.mode == "missing-only", tuple(plan.replace_groups), progress)
 
     def on_synchronize(self, selected: frozenset[str]) -> ArchivedImport:
         """Import the checked clients with this object's mode and Replace Options."""

@@ -54,6 +54,13 @@ FIX_SAGE: Final = (
     "and set the client up again under a valid number (A-Z, 0-9, dash, underscore, at most 15)."
 )
 ENTER: Final = "No likely match: enter this customer in Sage 100 by hand."
+DUPLICATE: Final = (
+    "Probably a second SMSTurbo customer for a Sage client SMSTurbo already has under its own Client Number: do "
+    "not enter it in Sage 100; merge or retire it in SMSTurbo by hand."
+)
+#: The suggestion columns in words (one row per suggested pair).
+PAIR_HEADINGS: Final = {"smsturbo_id": "SMSTurbo Customer ID", "sage_id": "Sage Client Number", "score": "Score",
+                        "reasons": "Why they look alike"}
 
 
 def overview_counts(rec: Reconciliation) -> pd.Series:
@@ -111,8 +118,40 @@ def side_by_side(sage: pd.DataFrame, smsturbo: pd.DataFrame, smsturbo_id: str, s
     return frame
 
 
-def worklist(suggestions: pd.DataFrame, sage: pd.DataFrame, smsturbo_only: pd.DataFrame) -> pd.DataFrame:
-    """One row per SMSTurbo-only customer: its best Sage candidate, why, the others, and what to do by hand."""
+def pairs(suggestions: pd.DataFrame) -> pd.DataFrame:
+    """One row per suggested pair (a pair found from both sides is listed once), best score first, reasons in
+    words, headed in words."""
+    if suggestions.empty:
+        return pd.DataFrame(columns=list(PAIR_HEADINGS.values()))
+    best_first = suggestions.sort_values(["score", "smsturbo_id", "sage_id"], ascending=[False, True, True])
+    once = best_first.drop_duplicates(["smsturbo_id", "sage_id"])
+    frame = pd.DataFrame({
+        "smsturbo_id": once["smsturbo_id"].astype(str).to_numpy(),
+        "sage_id": once["sage_id"].astype(str).to_numpy(),
+        "score": once["score"].to_numpy(),
+        "reasons": once["reasons"].map(lambda r: "; ".join(r)).to_numpy(),
+    })
+    return frame.rename(columns=PAIR_HEADINGS).reset_index(drop=True)
+
+
+def readable(frame: pd.DataFrame) -> pd.DataFrame:
+    """A table for people: missing values blank (never ``<NA>``/``None``/``NaN``), yes/no for True/False."""
+    out = frame.astype(object)
+    for column in out.columns:
+        values = out[column]
+        flags = values.map(lambda v: isinstance(v, bool))
+        out[column] = values.where(~flags, values.map({True: "yes", False: "no"}))
+    return out.where(out.notna(), "")
+
+
+def worklist(suggestions: pd.DataFrame, sage: pd.DataFrame, smsturbo_only: pd.DataFrame,
+             in_smsturbo: Any = ()) -> pd.DataFrame:
+    """One row per SMSTurbo-only customer: its best Sage candidate, why, the others, and what to do by hand.
+
+    ``in_smsturbo``: Client Numbers SMSTurbo already holds under their own number. A customer whose best
+    candidate is one of them is a second SMSTurbo customer for that client (say, ``0001005`` beside ``1005`` after
+    an import): the worklist says so, instead of asking for it to be keyed into Sage 100.
+    """
     to_sage = suggestions[suggestions["direction"] == "smsturbo->sage"]
     first = to_sage[to_sage["rank"] == 1].set_index("smsturbo_id")
     others = (
@@ -127,6 +166,8 @@ def worklist(suggestions: pd.DataFrame, sage: pd.DataFrame, smsturbo_only: pd.Da
     valid = sage_id.str.fullmatch(ID_PATTERN).fillna(False) & (sage_id.str.len() <= ID_MAX_LENGTH).fillna(False)
     action = pd.Series(ENTER, index=ids.index).where(sage_id.isna(), pd.Series(FIX_SAGE, index=ids.index))
     action = action.where(~valid.astype(bool), RENAME)
+    known = sage_id.isin(list(in_smsturbo)).fillna(False).astype(bool)
+    action = action.where(~known, DUPLICATE)
     frame = pd.DataFrame(
         {
             "smsturbo_id": ids,

@@ -79,5 +79,5 @@ def test_postgresql_the_columns_cannot_change_while_the_import_runs(pg_url: str,
     result = run(wb, plan, tmp_path / "reports", hook=hook)
     assert refused and "lock timeout" in refused[0]
     assert result.outcome == "committed"
-    assert table_rows(pg_url)["1001"]["Email"] == "office@example.com"
+    assert table_rows(pg_url)["1001"]["Email"] == client("1001")["email"]
     wb.smsturbo_engine.dispose()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
+import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
@@ -87,20 +88,25 @@ RecnumType = Literal["text", "int", "real"]
 
 
 def client(customer_id: str | int | None, **fields: Any) -> dict[str, Any]:
-    """A complete Sage client that triggers no finding at all; ``fields`` override or blank parts of it."""
+    """A complete Sage client that triggers no finding at all; ``fields`` override or blank parts of it.
+
+    Each Client Number gets its own phone numbers, e-mail and zip (derived from the number), so two clients are
+    not look-alikes that the reconciliation would flag as possible duplicates of each other.
+    """
+    n = zlib.crc32(str(customer_id).encode("utf-8"))
     row: dict[str, Any] = {
         "customer_id": customer_id,
         "name": f"Client {customer_id}",
         "short_name": "CLIENT",
-        "address1": "12 Main Street",
+        "address1": f"{n % 9_000 + 10} Main Street",
         "address2": None,
         "city": "Springfield",
         "state": "IL",
-        "postal_code": "62701",
-        "phone": "217-555-0100",
+        "postal_code": f"6{n % 10_000:04d}",
+        "phone": f"217-{n // 10_000 % 1_000:03d}-{n % 10_000:04d}",
         "fax": None,
-        "mobile": "217-555-0199",
-        "email": "office@example.com",
+        "mobile": f"309-{n // 10_000 % 1_000:03d}-{n % 10_000:04d}",
+        "email": f"office{n}@example.com",
         "contact": "Pat Doe",
         "status": 3,
         "inactive": 0,

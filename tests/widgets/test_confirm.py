@@ -18,7 +18,7 @@ def test_confirm_shows_the_counts_and_the_import_lands(story: Any, tmp_path: Pat
     plan = story.plan(["1002", "1006"], replace=())
     done: list[Any] = []
     dialog = SynchronizeDialog(plan, lambda p: story.apply(p, reports_dir=tmp_path / "reports"), on_done=done.append)
-    assert "2 new customers will be inserted into SMSTurbo and 0 existing customers updated." in dialog.text
+    assert "2 new customers will be inserted into SMSTurbo." in dialog.text  # no "0 updated" without Replace Options
     assert "1002" in dialog.details.value
     assert "T900" not in dialog.details.value
     assert not {"1002", "1006"} & turbo_ids(story)
@@ -34,9 +34,8 @@ def test_confirm_shows_the_counts_and_the_import_lands(story: Any, tmp_path: Pat
 def test_confirm_names_the_updates_and_the_replace_groups(story: Any, tmp_path: Path) -> None:
     plan = story.plan(["1005", "1002"], replace=("phones",))
     dialog = SynchronizeDialog(plan, lambda p: story.apply(p, reports_dir=tmp_path))
-    assert "1 new customer will be inserted into SMSTurbo and 1 existing customer updated (replacing phones)." in (
-        dialog.text
-    )
+    assert "1 new customer will be inserted into SMSTurbo and 1 existing customer updated (replacing phone " \
+           "numbers)." in dialog.text
     dialog.confirm()
     assert "Import completed: 1 inserted, 1 updated" in dialog.text
     rows = read_table(story.smsturbo_url.removeprefix("sqlite:///"), "Customer")

@@ -42,7 +42,9 @@ def test_all_differences_mode_lists_and_highlights_differing_clients(story: Any)
     rows = {row["id"]: row for row in panes.right.window(0, 100)}
     assert rows["1005"]["kind"] == "update"
     assert rows["1005"]["diff"] == ["phone"]
-    assert "fields" in [c["key"] for c in panes.right.columns]
+    differs = [c for c in panes.right.columns if c["key"] == "differs"]  # the differing fields, headed in words
+    assert differs and differs[0]["label"] == "Differs in"
+    assert rows["1005"]["cells"][[c["key"] for c in panes.right.columns].index("differs")] == "Phone"
     left = ids(panes.left.window(0, 100))
     assert {"T900", "T901", "1005"} <= set(left)
     panes.check_all()

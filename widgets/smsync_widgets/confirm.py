@@ -7,6 +7,7 @@ the same path as ``smsync sync``. Errors appear as one sentence, never a traceba
 from __future__ import annotations
 
 import html
+import inspect
 import re
 from collections.abc import Callable, Sized
 from typing import Any, Protocol
@@ -14,10 +15,14 @@ from typing import Any, Protocol
 import ipywidgets as w
 import pandas as pd
 
+from smsync_core import schema
+from smsync_widgets import text
 from smsync_widgets.grid import sentence
 
-#: Changes listed under the summary before "and N more" (the full list is ``plan.to_frame()``).
-PREVIEW_ROWS = 20
+#: Customers (and field-level rows) listed before "and N more" (the full list is ``plan.to_frame()``).
+PREVIEW_ROWS = 200
+#: The customer list's columns.
+CUSTOMER_COLUMNS = ["Client Number", "Name", "What happens", "Changes (SMSTurbo now → from Sage 100)"]
 
 
 class PlanLike(Protocol):
@@ -42,18 +47,95 @@ def plural(n: int, one: str, many: str) -> str:
 
 
 def summary(plan: PlanLike) -> str:
-    """One line: what Yes will do."""
+    """One line, totals first: what Yes will do."""
     new, updated = len(plan.insert_ids), len(plan.update_ids)
-    groups = ", ".join(plan.replace_groups)
-    replace = f" (replacing {groups})" if groups else ""
-    line = (
-        f"{plural(new, 'new customer', 'new customers')} will be inserted into SMSTurbo and "
-        f"{plural(updated, 'existing customer', 'existing customers')} updated{replace}."
-    )
+    groups = ", ".join(text.REPLACE_LABELS.get(g, g).split(" (")[0].lower() for g in plan.replace_groups)
+    replace = f" (replacing {groups})" if groups and updated else ""
+    parts = [f"{plural(new, 'new customer', 'new customers')} will be inserted into SMSTurbo"]
+    if updated or plan.replace_groups:
+        parts.append(f"{plural(updated, 'existing customer', 'existing customers')} updated{replace}")
+    line = " and ".join(parts) + "."
     skipped = len(plan.skipped) if plan.skipped is not None else 0
     if skipped:
-        line += f" {plural(skipped, 'checked client', 'checked clients')} will be skipped (see below)."
+        line += f" {plural(skipped, 'checked client', 'checked clients')} will be skipped (see why below)."
     return line
+
+
+def _field_label(field: Any) -> str:
+    return text.label(str(field))
+
+
+def in_words(reason: str) -> str:
+    """A skip reason with the rule codes it names said in words (``error finding: id-duplicate``)."""
+    for rule, title in schema.RULE_TITLES.items():
+        reason = reason.replace(rule, title.lower() if not title.startswith("Client Number") else title)
+    return reason.replace("error finding: ", "")
+
+
+def customer_list(plan: PlanLike, names: pd.Series | None = None) -> pd.DataFrame:
+    """One row per customer: Client Number, name, new / update / skipped, and for updates what changes."""
+    name_of = (lambda ids: ids.map(names).astype(object)) if names is not None else (lambda ids: "")
+    rows = []
+    inserts = getattr(plan, "inserts", None)
+    id_column = getattr(plan, "id_column", None)
+    if plan.insert_ids:
+        ids = pd.Series(list(plan.insert_ids), dtype=object)
+        name_column = {f: c for c, f in (getattr(plan, "field_names", None) or {}).items()}.get("name")
+        if inserts is not None and name_column in getattr(inserts, "columns", ()) and id_column in inserts:
+            shown = inserts[name_column].astype(object).to_numpy()
+        else:
+            shown = name_of(ids)
+        rows.append(pd.DataFrame({"Client Number": ids, "Name": shown, "What happens": "New customer",
+                                  CUSTOMER_COLUMNS[3]: ""}))
+    updates = getattr(plan, "updates", None)
+    if plan.update_ids and updates is not None and len(updates):
+        detail = updates.assign(
+            said=updates["field"].map(_field_label) + ": " + updates["before"].fillna("(blank)").astype(str)
+            + " → " + updates["after"].fillna("(blank)").astype(str)
+        )
+        said = detail.groupby("customer_id", sort=False)["said"].agg("; ".join)
+        ids = pd.Series(list(plan.update_ids), dtype=object)
+        rows.append(pd.DataFrame({"Client Number": ids, "Name": name_of(ids), "What happens": "Update",
+                                  CUSTOMER_COLUMNS[3]: ids.map(said).fillna("")}))
+    if plan.skipped is not None and len(plan.skipped):
+        ids = plan.skipped["customer_id"].astype(object)
+        rows.append(pd.DataFrame({"Client Number": ids, "Name": name_of(ids),
+                                  "What happens": "Skipped: " + plan.skipped["reason"].astype(str).map(in_words),
+                                  CUSTOMER_COLUMNS[3]: ""}))
+    if not rows:
+        return pd.DataFrame(columns=CUSTOMER_COLUMNS)
+    frame = pd.concat(rows, ignore_index=True)
+    return frame.where(frame.notna(), "")
+
+
+def field_detail(plan: PlanLike) -> pd.DataFrame:
+    """Field by field, in words: the mapped fields of each new customer and the changed fields of each update
+    (the columns SMSTurbo's template ``ZZDEFAULT`` fills are said once, not on every row)."""
+    changes = plan.to_frame()
+    if not len(changes):
+        return pd.DataFrame(columns=["Client Number", "What happens", "Field", "Now in SMSTurbo", "From Sage 100"])
+    names = getattr(plan, "field_names", None) or {}
+    mapped = changes["column"].isin(list(names)) | (changes["action"] != "insert")
+    changes = changes[mapped]
+    return pd.DataFrame(
+        {
+            "Client Number": changes["customer_id"].to_numpy(dtype=object),
+            "What happens": changes["action"].map({"insert": "New customer", "update": "Update"}).to_numpy(),
+            "Field": changes["field"].map(_field_label).to_numpy(dtype=object),
+            "Now in SMSTurbo": changes["before"].to_numpy(dtype=object),
+            "From Sage 100": changes["after"].to_numpy(dtype=object),
+        }
+    )
+
+
+def not_done(plan: PlanLike, result: Any) -> list[str]:
+    """The confirmed new customers the import did not insert (another import, e.g. in another tab, got there
+    first: the import found them in SMSTurbo already)."""
+    inserted = getattr(result, "inserted", ())
+    if not isinstance(inserted, tuple | list | set | frozenset):
+        return []
+    done = {str(cid) for cid in inserted}
+    return [cid for cid in plan.insert_ids if cid not in done]
 
 
 def completed(result: Any) -> str:
@@ -67,6 +149,9 @@ def completed(result: Any) -> str:
     outcome = str(getattr(result, "outcome", "committed"))
     if outcome == "nothing-to-do":
         return f"Nothing to import: SMSTurbo already holds every selected change{where}."
+    if outcome == "conflict":
+        return (f"Conflict: SMSTurbo changed since this list was made (another import or a change by hand), so "
+                f"nothing was written{where}. Go back to the panes: they are read again.")
     if outcome != "committed":
         return f"The import did not complete ({outcome}); nothing was written{where}."
     return f"Import completed: {count(result.inserted):,} inserted, {count(result.updated):,} updated{where}."
@@ -77,11 +162,11 @@ def succeeded(result: Any) -> bool:
     return str(getattr(result, "outcome", "committed")) in {"committed", "nothing-to-do", "dry-run"}
 
 
-def _table(frame: pd.DataFrame, limit: int = PREVIEW_ROWS) -> str:
+def _table(frame: pd.DataFrame, limit: int = PREVIEW_ROWS, classes: str = "smsync-changes") -> str:
     more = len(frame) - limit
     shown = frame.head(limit).astype(object)
     shown = shown.where(shown.notna(), "")  # an empty value shows blank, not "None"
-    rendered = shown.to_html(index=False, escape=True, border=0, classes="smsync-changes")
+    rendered = shown.to_html(index=False, escape=True, border=0, classes=classes)
     return rendered + (f"<div>… and {more:,} more.</div>" if more > 0 else "")
 
 
@@ -102,10 +187,11 @@ class SynchronizeDialog(w.VBox):  # type: ignore[misc]
     def __init__(
         self,
         plan: PlanLike,
-        apply: Callable[[Any], Any],
+        apply: Callable[..., Any],
         *,
         on_done: Callable[[Any], None] | None = None,
         on_cancel: Callable[[], None] | None = None,
+        names: pd.Series | None = None,
         **kwargs: Any,
     ) -> None:
         self.plan = plan
@@ -114,14 +200,18 @@ class SynchronizeDialog(w.VBox):  # type: ignore[misc]
         self.on_cancel = on_cancel
         self.result: Any = None
         self.summary = w.HTML(f'<p data-role="confirm-summary"><b>Confirm import.</b> {html.escape(summary(plan))}</p>')
-        details = ""
-        if plan.skipped is not None and len(plan.skipped):
-            details += "<p>Skipped:</p>" + _table(plan.skipped)
-        changes = plan.to_frame()
-        if len(changes):
-            details += "<p>Changes:</p>" + _table(changes)
-        # the changes scroll in their own box, so the summary and Yes / No stay on screen together
-        self.details = w.HTML(details, layout=w.Layout(max_height="320px", overflow="auto"))
+        customers = customer_list(plan, names)
+        # the customers scroll in their own box, so the summary and Yes / No stay on screen together
+        self.details = w.HTML(
+            _table(customers, classes="smsync-changes smsync-customers") if len(customers) else "",
+            layout=w.Layout(max_height="45vh", overflow="auto"),
+        )
+        self.fields = w.HTML("", layout=w.Layout(max_height="45vh", overflow="auto"))
+        self.fields_button = w.Button(description="Show field by field", tooltip="Every field each import writes",
+                                      layout=w.Layout(width="auto"))
+        self.fields_button.on_click(lambda _b: self.toggle_fields())
+        self.progress = w.IntProgress(value=0, min=0, max=1, layout=w.Layout(width="40%", display="none"))
+        self.progress_text = w.HTML("")
         self.yes_button = w.Button(description="Yes", button_style="success", tooltip="Import now")
         self.no_button = w.Button(description="No", tooltip="Go back without importing")
         self.yes_button.on_click(lambda _b: self.confirm())
@@ -132,7 +222,15 @@ class SynchronizeDialog(w.VBox):  # type: ignore[misc]
         if nothing:
             self._say("Nothing to import: no checked client would change SMSTurbo.")
         super().__init__(
-            [self.summary, w.HBox([self.yes_button, self.no_button]), self.message, self.details], **kwargs
+            [
+                self.summary,
+                w.HBox([self.yes_button, self.no_button, self.fields_button], layout=w.Layout(grid_gap="8px")),
+                w.HBox([self.progress, self.progress_text], layout=w.Layout(grid_gap="8px", align_items="center")),
+                self.message,
+                self.details,
+                self.fields,
+            ],
+            **kwargs,
         )
         self.add_class("smsync-confirm")
 
@@ -140,12 +238,37 @@ class SynchronizeDialog(w.VBox):  # type: ignore[misc]
         color = "#a40000" if error else "inherit"
         self.message.value = f'<p data-role="message" style="color:{color}">{html.escape(message)}</p>'
 
+    def toggle_fields(self) -> None:
+        """Show or hide the field-level detail (every field the import writes, before and after)."""
+        if self.fields.value:
+            self.fields.value, self.fields_button.description = "", "Show field by field"
+            return
+        detail = field_detail(self.plan)
+        note = "<p><small>Other SMSTurbo columns of new customers are copied from the template customer " \
+               "ZZDEFAULT.</small></p>" if self.plan.insert_ids else ""
+        self.fields.value = note + _table(detail, classes="smsync-changes smsync-fields")
+        self.fields_button.description = "Hide field by field"
+
+    def show_progress(self, written: int, total: int) -> None:
+        """Rows written of the total, while the import runs."""
+        self.progress.layout.display = ""
+        self.progress.max = max(1, int(total))
+        self.progress.value = min(int(written), self.progress.max)
+        self.progress_text.value = (
+            f'<span data-role="progress">{int(written):,} of {int(total):,} customers written</span>'
+        )
+
     def confirm(self) -> Any:
-        """Yes: run the import once; show "Import completed" or the error sentence."""
+        """Yes: run the import once, showing its progress; show "Import completed" or the error sentence."""
         self.yes_button.disabled = self.no_button.disabled = True
         self._say("Importing…")
+        total = len(self.plan.insert_ids) + len(self.plan.update_ids)
+        self.show_progress(0, total)
         try:
-            self.result = self._apply(self.plan)
+            if "progress" in inspect.signature(self._apply).parameters:
+                self.result = self._apply(self.plan, progress=self.show_progress)
+            else:
+                self.result = self._apply(self.plan)
         except Exception as exc:  # one sentence for the accountant; logged for analysts
             self._say(sentence(exc), error=True)
             self.no_button.disabled = False
@@ -154,8 +277,17 @@ class SynchronizeDialog(w.VBox):  # type: ignore[misc]
             self._say(completed(self.result), error=True)
             self.no_button.disabled = False
             return self.result
-        # committed, but its record could not be finished: said in red, with what to run
-        self._say(completed(self.result), error=bool(getattr(self.result, "record_unfinished", False)))
+        self.show_progress(total, total)
+        missed = not_done(self.plan, self.result)
+        if missed:
+            self._say(
+                f"Conflict: {plural(len(missed), 'client was', 'clients were')} already in SMSTurbo when the import "
+                f"ran (another import, perhaps in another tab, brought them over), so not imported again: "
+                f"{', '.join(missed[:10])}{' …' if len(missed) > 10 else ''}. {completed(self.result)}",
+                error=True,
+            )
+        else:  # committed, but its record could not be finished: said in red, with what to run
+            self._say(completed(self.result), error=bool(getattr(self.result, "record_unfinished", False)))
         if self.on_done is not None:
             self.on_done(self.result)
         return self.result

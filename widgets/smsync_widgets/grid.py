@@ -9,6 +9,8 @@ ask for its window again. The JavaScript ships in ``static/`` (no CDN, works off
 
 from __future__ import annotations
 
+import html
+import io
 import logging
 from pathlib import Path
 from typing import Any
@@ -18,6 +20,8 @@ import pandas as pd
 import traitlets
 
 from smsync_core.errors import SmsyncError
+from smsync_core.outputs import write_csv, write_xlsx
+from smsync_widgets import text
 from smsync_widgets.pane_state import PaneState
 
 STATIC = Path(__file__).parent / "static"
@@ -48,6 +52,10 @@ class PaneGrid(anywidget.AnyWidget):
     total_count = traitlets.Int(0).tag(sync=True)
     shown_count = traitlets.Int(0).tag(sync=True)
     checked_count = traitlets.Int(0).tag(sync=True)
+    hidden_checked_count = traitlets.Int(0).tag(sync=True)
+    title = traitlets.Unicode("").tag(sync=True)
+    note = traitlets.Unicode("").tag(sync=True)
+    check_all_note = traitlets.Unicode("").tag(sync=True)
     sort_column = traitlets.Unicode("").tag(sync=True)
     sort_ascending = traitlets.Bool(True).tag(sync=True)
     query = traitlets.Unicode("").tag(sync=True)
@@ -89,6 +97,26 @@ class PaneGrid(anywidget.AnyWidget):
         self.state.filter(query)
         self._publish()
 
+    def download(self, kind: str) -> tuple[str, str, bytes]:
+        """The pane as a file, rows and columns as shown (filter and sort): ``(file name, MIME type, bytes)``.
+
+        ``kind``: ``xlsx`` (Excel, formula-safe), ``csv`` or ``html`` (the printable view: every row, one page).
+        """
+        frame = self.state.export_frame()
+        name = "smsturbo-customers-to-enter-in-sage" if self.pane == "left" else "sage-clients-to-bring-over"
+        if kind == "xlsx":
+            buffer = io.BytesIO()
+            write_xlsx({self.title or name: frame}, buffer, headings={c: c for c in frame.columns})
+            mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+            return f"{name}.xlsx", mime, buffer.getvalue()
+        if kind == "csv":
+            stream = io.StringIO()
+            write_csv(frame, stream)
+            return f"{name}.csv", "text/csv", ("\ufeff" + stream.getvalue()).encode("utf-8")  # BOM: Excel reads UTF-8
+        if kind == "html":
+            return f"{name}.html", "text/html", printable(frame, self.title, self.note).encode("utf-8")
+        raise SmsyncError(f"There is no download as {kind!r}; choose Excel, CSV or Print.")
+
     def window(self, start: int, stop: int) -> list[dict[str, Any]]:
         """The rows the browser would get for the shown positions ``start:stop``."""
         return self.state.window(start, min(stop, start + MAX_WINDOW))
@@ -117,6 +145,10 @@ class PaneGrid(anywidget.AnyWidget):
                 self.state.check_all()
             elif kind == "uncheck_all":
                 self.state.uncheck_all()
+            elif kind == "download":
+                name, mime, data = self.download(str(content.get("format", "xlsx")))
+                self.send({"type": "file", "name": name, "mime": mime, "seq": content.get("seq", 0)}, [data])
+                return None
             elif kind == "sort":
                 self.state.sort_by(str(content["column"]), bool(content.get("ascending", True)))
             elif kind == "filter":
@@ -140,7 +172,26 @@ class PaneGrid(anywidget.AnyWidget):
         with self.hold_sync():
             self.shown_count = self.state.shown_count
             self.checked_count = self.state.checked_count
+            self.hidden_checked_count = self.state.hidden_checked_count
             self.sort_column = self.state.sort_column or ""
             self.sort_ascending = self.state.ascending
             self.query = self.state.query
             self.version += 1
+
+
+def printable(frame: pd.DataFrame, title: str, note: str = "") -> str:
+    """A pane as one printable HTML page: every row, the headers repeated on each printed page."""
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
+    body = "\n".join(
+        "<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in row) + "</tr>"
+        for row in frame.itertuples(index=False, name=None)
+    )
+    heading = html.escape(title or text.PAGE_TITLE)
+    return (
+        f"<!doctype html><html><head><meta charset='utf-8'><title>{heading}</title><style>"
+        "body{font:12px sans-serif;margin:12px} table{border-collapse:collapse;width:100%}"
+        "th,td{border:1px solid #bbb;padding:2px 6px;text-align:left;vertical-align:top}"
+        "thead{display:table-header-group} tr{page-break-inside:avoid}</style></head><body>"
+        f"<h2>{heading}</h2><p>{html.escape(note)}</p><p>{len(frame):,} rows</p>"
+        f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></body></html>"
+    )

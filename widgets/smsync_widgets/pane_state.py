@@ -17,11 +17,15 @@ from smsync_core import schema
 from smsync_core.errors import UsageError
 from smsync_widgets import text
 
-#: Columns first in a pane, in this order, when the frame has them; other text fields follow.
-LEADING_COLUMNS = ("customer_id", "name", "status_ref", "kind", "rules", "fields")
+#: Columns first in a pane, in this order, when the frame has them; other text fields follow. ``reason``,
+#: ``duplicate_of`` and ``differs`` are the words of ``rules``, ``possible_match`` and ``fields`` (see
+#: :func:`with_words`).
+LEADING_COLUMNS = ("customer_id", "name", "status_ref", "duplicate_of", "kind", "reason", "differs")
 TRAILING_COLUMNS = (*schema.COMPARED_FIELDS[1:], "short_name")  # address1 ... contact, then short_name
-#: Column widths in the browser, in ``em``.
-WIDTHS = {"customer_id": 10, "name": 15, "status_ref": 15, "kind": 9, "rules": 12, "fields": 10, "email": 14}
+#: Column widths in the browser, in ``em``: at least these, wider where the words need it (up to MAX_WIDTH).
+WIDTHS = {"customer_id": 8, "name": 15, "status_ref": 12, "kind": 7, "reason": 12, "differs": 10, "email": 14,
+          "duplicate_of": 14}
+MAX_WIDTH = 34
 _TUPLE_COLUMNS = frozenset({"rules", "fields"})
 
 
@@ -73,12 +77,45 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
+def _words_of(series: pd.Series, words: Any, sep: str = "; ") -> pd.Series:
+    """A tuple column (rule codes, field names) as words, worked out once per distinct tuple."""
+    codes, uniques = pd.factorize(series, use_na_sentinel=False)
+    labels = np.empty(len(uniques) + 1, dtype=object)
+    labels[:-1] = [sep.join(words(v) for v in u) if isinstance(u, tuple | list | np.ndarray) else "" for u in uniques]
+    labels[-1] = ""
+    return pd.Series(labels[codes], index=series.index, dtype="string[pyarrow]")
+
+
+def with_words(frame: pd.DataFrame) -> pd.DataFrame:
+    """The pane frame with what the accountant reads: ``reason`` (the rules in words), ``duplicate_of``
+    ("probably SMSTurbo 0001005") and ``differs`` (the differing fields by their headers)."""
+    extra: dict[str, pd.Series] = {}
+    if "rules" in frame:
+        extra["reason"] = _words_of(frame["rules"], lambda r: schema.RULE_TITLES.get(str(r), str(r)))
+    if "possible_match" in frame and frame["possible_match"].notna().any():
+        extra["duplicate_of"] = text.PROBABLY + " " + frame["possible_match"].astype("string[pyarrow]")
+    if "fields" in frame:
+        extra["differs"] = _words_of(frame["fields"], lambda f: text.label(str(f)), ", ")
+    return frame.assign(**extra) if extra else frame
+
+
 def display_columns(frame: pd.DataFrame) -> list[str]:
     """The pane's columns: identity and status first, then the address and contact fields."""
     kinds = set(frame["kind"].dropna().unique()) if "kind" in frame else set()
     varied = len(kinds) > 1 or bool(kinds & {"update", "different"})
-    columns = [c for c in LEADING_COLUMNS if c in frame and (c not in {"kind", "fields"} or varied)]
+    columns = [c for c in LEADING_COLUMNS if c in frame and (c not in {"kind", "differs"} or varied)]
+    if "reason" in columns and not frame["reason"].fillna("").astype(bool).any():
+        columns.remove("reason")  # no client has a finding: no empty Why column
     return columns + [c for c in TRAILING_COLUMNS if c in frame]
+
+
+def _width(frame: pd.DataFrame, column: str) -> int:
+    """A column's width in ``em``: its header and its longest value fit (capped), at least :data:`WIDTHS`."""
+    longest = len(text.label(column))
+    if len(frame) and column in frame:
+        lengths = pc.utf8_length(pa.array(_as_text(frame[column]), type=pa.large_string()))
+        longest = max(longest, int(pc.max(lengths).as_py() or 0))
+    return int(min(MAX_WIDTH, max(WIDTHS.get(column, 8), round(longest * 0.55) + 2)))
 
 
 class PaneState:
@@ -96,14 +133,17 @@ class PaneState:
 
     def __init__(self, frame: pd.DataFrame, *, selectable: bool, start_checked: bool = False) -> None:
         frame = frame.loc[:, ~frame.columns.duplicated(keep="last")]  # the row status wins over a raw flag
-        self.frame = frame.reset_index(drop=True)
+        self.frame = with_words(frame.reset_index(drop=True))
         self.columns = display_columns(self.frame)
         n = len(self.frame)
         self.has_error = _flag(self.frame, "has_error", False)
         self.inactive = _flag(self.frame, "inactive", False)
         allowed = _flag(self.frame, "selectable", True) & ~self.has_error
         self.selectable = allowed if selectable else np.zeros(n, dtype=bool)
-        self.eligible = self.selectable & _flag(self.frame, "eligible", True) & ~self.inactive
+        # eligible is the core's (no error, not inactive, no possible duplicate): Check All takes exactly these
+        self.eligible = self.selectable & _flag(self.frame, "eligible", True)
+        self.duplicate = self.frame["possible_match"].notna().to_numpy(dtype=bool) \
+            if "possible_match" in self.frame else np.zeros(n, dtype=bool)
         self.checked = self.eligible.copy() if start_checked else np.zeros(n, dtype=bool)
         self._permutation = np.arange(n)
         self._mask = np.ones(n, dtype=bool)
@@ -113,7 +153,8 @@ class PaneState:
         self.query = ""
         self._hay: pa.Array | None = None
         self._needle = ""
-        wanted = [c for c in dict.fromkeys([*self.columns, "rules", "fields", "kind", "why"]) if c in self.frame]
+        wanted = [c for c in dict.fromkeys([*self.columns, "rules", "fields", "kind", "why", "possible_match",
+                                            "possible_match_reasons"]) if c in self.frame]
         self._shown = pd.DataFrame({c: _one_chunk(self.frame[c]) for c in wanted})  # what a window reads
 
     # -- selection -----------------------------------------------------------------------------------
@@ -131,14 +172,19 @@ class PaneState:
     def shown_count(self) -> int:
         return len(self.order)
 
+    @property
+    def hidden_checked_count(self) -> int:
+        """Checked rows the filter hides (they stay checked and are imported)."""
+        return self.checked_count - int(self.checked[self.order].sum())
+
     def check_all(self) -> None:
         """Check exactly the eligible rows among those shown (filtered); others keep their state."""
         shown = self.order
         self.checked[shown[self.eligible[shown]]] = True
 
     def uncheck_all(self) -> None:
-        """Uncheck every row, shown or hidden: afterwards nothing is selected."""
-        self.checked[:] = False
+        """Uncheck the rows shown (filtered), as Check All checks them; rows the filter hides keep their state."""
+        self.checked[self.order] = False
 
     def set_row(self, row: int, checked: bool) -> None:
         """Check or uncheck one row by its position in the pane frame."""
@@ -184,6 +230,8 @@ class PaneState:
         core_key = {"status_ref": "status_sort", "customer_id": "id_sort"}.get(column)  # the core's order
         if core_key in self.frame:
             return self.frame[core_key]
+        if column == "duplicate_of":
+            return self.frame["possible_match"].astype("string[pyarrow]").str.lower()
         if column in _TUPLE_COLUMNS or series.dtype == object:
             series = _as_text(series)
         if isinstance(series.dtype, pd.StringDtype):
@@ -252,12 +300,18 @@ class PaneState:
             at = self.columns.index("kind")
             cells[at] = [text.KIND_LABELS.get(v, v) for v in cells[at]]
         rules = part["rules"].tolist() if "rules" in part else [()] * len(part)
+        matches = part["possible_match"].tolist() if "possible_match" in part else [None] * len(part)
+        reasons = part["possible_match_reasons"].tolist() if "possible_match_reasons" in part else [()] * len(part)
         fields = part["fields"].tolist() if "fields" in part else [()] * len(part)
         kinds = part["kind"].tolist() if "kind" in part else [""] * len(part)
         whys = [_cell(v) for v in part["why"].tolist()] if "why" in part else [""] * len(part)
         out = []
         for i, row in enumerate(positions.tolist()):
             why = [str(r) for r in (rules[i] if isinstance(rules[i], tuple | list | np.ndarray) else ())]
+            told = whys[i] or " ".join(schema.RULE_TITLES.get(r, r) + "." for r in why)
+            if _cell(matches[i]):
+                told = (f"{text.PROBABLY} {_cell(matches[i])}: {_joined(reasons[i])}. {text.DUPLICATE_ADVICE} "
+                        + told).strip()
             out.append(
                 {
                     "row": row,
@@ -268,14 +322,24 @@ class PaneState:
                     "selectable": bool(self.selectable[row]),
                     "eligible": bool(self.eligible[row]),
                     "inactive": bool(self.inactive[row]),
+                    "duplicate": bool(self.duplicate[row]),
                     "error": bool(self.has_error[row]),
                     "kind": _cell(kinds[i]),
                     "diff": [str(f) for f in (fields[i] if isinstance(fields[i], tuple | list | np.ndarray) else ())],
-                    "why": whys[i] or " ".join(why),  # the core's advice of the row's rules
+                    "why": told,
                 }
             )
         return out
 
     def column_specs(self) -> list[dict[str, Any]]:
         """Header keys, labels and widths for the browser."""
-        return [{"key": c, "label": text.label(c), "width": WIDTHS.get(c, 9)} for c in self.columns]
+        return [{"key": c, "label": text.label(c), "width": _width(self.frame, c)} for c in self.columns]
+
+    def export_frame(self) -> pd.DataFrame:
+        """The rows shown (filter and sort as on screen) with the shown columns, headed as on screen: what the
+        pane's Excel, CSV and printable view hold."""
+        part = self.frame.iloc[self.order]
+        out = pd.DataFrame({text.label(c): _as_text(part[c]).fillna("").to_numpy(dtype=object) for c in self.columns})
+        if self.selectable.any():
+            out.insert(0, "Checked", np.where(self.checked[self.order], "Yes", ""))
+        return out

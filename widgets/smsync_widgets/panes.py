@@ -19,6 +19,8 @@ from smsync_core.errors import UsageError
 from smsync_widgets import text
 from smsync_widgets.grid import PaneGrid, sentence
 
+NOTHING_CHECKED = "Nothing is checked; check the clients to import, then press Synchronize."
+
 
 class PaneSource(Protocol):
     """What the panes need from a reconciliation (``smsync_core.reconcile.Reconciliation``)."""
@@ -65,16 +67,28 @@ class SyncPanes(w.VBox):  # type: ignore[misc]
         self.reconciliation = reconciliation
         self.on_synchronize = on_synchronize
         all_mode = getattr(reconciliation, "mode", "missing-only") == "all"
-        self.left = PaneGrid(reconciliation.left_pane(), pane="left", selectable=False)
-        self.right = PaneGrid(reconciliation.right_pane(), pane="right", selectable=True, start_checked=start_checked)
+        left_title = text.LEFT_TITLE_ALL if all_mode else text.LEFT_TITLE
+        right_title = text.RIGHT_TITLE_ALL if all_mode else text.RIGHT_TITLE
+        self.left = PaneGrid(
+            reconciliation.left_pane(), pane="left", selectable=False, title=left_title, note=text.LEFT_NOTE
+        )
+        self.right = PaneGrid(
+            reconciliation.right_pane(),
+            pane="right",
+            selectable=True,
+            start_checked=start_checked,
+            title=right_title,
+            note=text.RIGHT_NOTE,
+            check_all_note=text.CHECK_ALL_NOTE,
+        )
         self.note = w.HTML(f'<div class="smsync-note" data-role="left-note">{text.LEFT_NOTE}</div>')
         left_box = w.VBox(
-            [w.HTML(f"<b>{text.LEFT_TITLE}</b>"), self.note, self.left],
+            [w.HTML(f'<b data-role="left-title">{left_title}</b>'), self.note, self.left],
             layout=w.Layout(flex="1 1 0", min_width="0"),
         )
         hint = w.HTML(f'<div class="smsync-note smsync-hint" data-role="right-note">{text.RIGHT_NOTE}</div>')
         right_box = w.VBox(  # a note above each pane, so the two grids line up
-            [w.HTML(f"<b>{text.RIGHT_TITLE_ALL if all_mode else text.RIGHT_TITLE}</b>"), hint, self.right],
+            [w.HTML(f'<b data-role="right-title">{right_title}</b>'), hint, self.right],
             layout=w.Layout(flex="1 1 0", min_width="0"),
         )
         self.synchronize_button = w.Button(
@@ -90,6 +104,7 @@ class SyncPanes(w.VBox):  # type: ignore[misc]
             **kwargs,
         )
         self.add_class("smsync-panes")
+        self.right.observe(lambda _change: self._forget_nothing_checked(), names="checked_count")
         self.selection_store = selection_store
         self._stored: np.ndarray | None = None
         if selection_store is not None:
@@ -127,7 +142,7 @@ class SyncPanes(w.VBox):  # type: ignore[misc]
         self.right.check_all()
 
     def uncheck_all(self) -> None:
-        """Uncheck every row of the right pane."""
+        """Uncheck the rows shown in the right pane (those the filter hides keep their state)."""
         self.right.uncheck_all()
 
     def set_checked(self, customer_id: str, checked: bool = True) -> None:
@@ -153,13 +168,20 @@ class SyncPanes(w.VBox):  # type: ignore[misc]
     @property
     def counts(self) -> str:
         """The right pane's counts as shown: ``N shown · M checked``."""
-        return f"{self.right.shown_count:,} shown · {self.right.checked_count:,} checked"
+        counts = f"{self.right.shown_count:,} shown · {self.right.checked_count:,} checked"
+        hidden = self.right.hidden_checked_count
+        return counts + (f" ({hidden:,} of them hidden by the filter)" if hidden else "")
+
+    def _forget_nothing_checked(self) -> None:
+        """A "Nothing is checked" sentence goes once something is checked (it would be stale)."""
+        if self.right.checked_count and NOTHING_CHECKED in self.message.value:
+            self.show_message("")
 
     def synchronize(self) -> None:
         """The Synchronize button: hand the selection to ``on_synchronize``; errors become one sentence."""
         selection = self.selected
         if not selection:
-            self.show_message("Nothing is checked; check the clients to import, then press Synchronize.")
+            self.show_message(NOTHING_CHECKED)
             return
         if self.on_synchronize is None:
             self.show_message(f"{len(selection):,} clients are checked.")

@@ -10,9 +10,22 @@ from typing import Final
 
 LEFT_NOTE: Final = "Export SMSTurbo Customers to Sage 100 is NOT supported — enter these in Sage 100 by hand"
 LEFT_TITLE: Final = "In SMSTurbo, not in Sage 100"
-RIGHT_NOTE: Final = "Check the clients to bring over to SMSTurbo — inactive clients start unchecked"
+LEFT_TITLE_ALL: Final = "In SMSTurbo: not in Sage 100, or different (SMSTurbo's values)"
+#: Beside Check All: which clients it leaves for the accountant to decide.
+CHECK_ALL_NOTE: Final = "Check All skips inactive clients, possible duplicates and clients with errors"
+#: A Sage-only client that is probably an SMSTurbo customer under another ID: "probably SMSTurbo 0001005".
+PROBABLY: Final = "probably SMSTurbo"
+DUPLICATE_ADVICE: Final = (
+    "Importing it would make a second SMSTurbo customer for the same client, so it starts unchecked; check it by "
+    "hand only if it is another client."
+)
+RIGHT_NOTE: Final = (
+    "Check the clients to bring over to SMSTurbo — inactive clients and possible duplicates start unchecked"
+)
 RIGHT_TITLE: Final = "In Sage 100, not in SMSTurbo"
 RIGHT_TITLE_ALL: Final = "In Sage 100: missing from SMSTurbo or different"
+#: The page's title (the browser tab) and the printable views' default heading.
+PAGE_TITLE: Final = "Customer Sync"
 COMPANY_PROMPT: Final = "Make sure you have the correct Sage 100 company open"
 MISSING_ONLY_QUESTION: Final = "Do you want to see Missing Customers only?"
 
@@ -24,7 +37,10 @@ COLUMN_LABELS: Final = MappingProxyType(
         "status_ref": "Client Status Ref",
         "kind": "Kind",
         "rules": "Why",
+        "reason": "Why",
         "fields": "Differs in",
+        "differs": "Differs in",
+        "duplicate_of": "Possible duplicate",
         "short_name": "Short Name",
         "address1": "Address 1",
         "address2": "Address 2",

@@ -1,7 +1,8 @@
 // smsync pane grid: rows live in the Python kernel; this view draws only the visible window.
 // Protocol (custom messages): view -> kernel {type: "window", start, stop, seq} | {type: "toggle", row}
-// | {type: "check_all"} | {type: "uncheck_all"} | {type: "sort", column, ascending} | {type: "filter", query};
-// kernel -> view {type: "rows", seq, version, start, shown, rows: [...]}.
+// | {type: "check_all"} | {type: "uncheck_all"} | {type: "sort", column, ascending} | {type: "filter", query}
+// | {type: "download", format: "xlsx"|"csv"|"html", seq};
+// kernel -> view {type: "rows", seq, version, start, shown, rows: [...]} | {type: "file", name, mime, seq} + buffer.
 // Synced traits: columns, shown_count, checked_count, total_count, sort_column, sort_ascending, query,
 // message, version (bumped whenever rows, order or checks change: the view asks for its window again).
 
@@ -31,6 +32,11 @@ function render({ model, el: host }) {
     uncheckAll.textContent = "Uncheck All";
     uncheckAll.addEventListener("click", () => model.send({ type: "uncheck_all" }));
     toolbar.append(checkAll, uncheckAll);
+    if (model.get("check_all_note")) {
+      const note = el("span", "smsync-check-note", { "data-role": "check-all-note" });
+      note.textContent = model.get("check_all_note");
+      toolbar.append(note);
+    }
   }
   const filter = el("input", "smsync-filter", {
     type: "search",
@@ -45,7 +51,24 @@ function render({ model, el: host }) {
     filterTimer = setTimeout(() => model.send({ type: "filter", query: filter.value }), 200);
   });
   const counts = el("span", "smsync-counts", { "aria-live": "polite", "data-role": "counts" });
-  toolbar.append(filter, counts);
+  // Downloads: the rows as shown (filter, sort) as Excel or CSV, or every row on one printable page.
+  let printWindow = null;
+  let downloadSeq = 0;
+  const downloads = el("span", "smsync-downloads");
+  for (const [format, label, hint] of [["xlsx", "Excel", "Download these rows as an Excel workbook"],
+                                        ["csv", "CSV", "Download these rows as a CSV file"],
+                                        ["html", "Print", "Open these rows as one printable page"]]) {
+    const b = el("button", "smsync-button smsync-download", { type: "button", "data-action": "download-" + format,
+                                                              title: hint });
+    b.textContent = label;
+    b.addEventListener("click", () => {
+      if (format === "html") printWindow = window.open("", "_blank"); // opened on the click: not a blocked popup
+      downloadSeq += 1;
+      model.send({ type: "download", format, seq: downloadSeq });
+    });
+    downloads.append(b);
+  }
+  toolbar.append(filter, counts, downloads);
   const message = el("div", "smsync-message", { role: "alert", "data-role": "message" });
 
   // The grid is the scroll container: a sticky header row, then a tall body holding only the drawn rows.
@@ -109,7 +132,11 @@ function render({ model, el: host }) {
   function drawCounts() {
     const shown = model.get("shown_count").toLocaleString("en-US");
     const checked = model.get("checked_count").toLocaleString("en-US");
+    const hidden = model.get("hidden_checked_count");
     counts.textContent = selectable ? `${shown} shown · ${checked} checked` : `${shown} shown`;
+    if (selectable && hidden > 0) {
+      counts.textContent += ` (${hidden.toLocaleString("en-US")} of them hidden by the filter)`;
+    }
     message.textContent = model.get("message");
     message.hidden = !model.get("message");
     if (document.activeElement !== filter && filter.value !== model.get("query")) filter.value = model.get("query");
@@ -164,6 +191,7 @@ function render({ model, el: host }) {
     row.setAttribute("data-kind", data.kind);
     if (data.inactive) row.setAttribute("data-inactive", "true");
     if (data.error) row.setAttribute("data-error", "true");
+    if (data.duplicate) row.setAttribute("data-duplicate", "true");
     if (data.why) row.title = data.why;
     if (index === active) {
       row.classList.add("smsync-active");
@@ -195,7 +223,9 @@ function render({ model, el: host }) {
         cell.classList.add("smsync-diff");
         cell.setAttribute("data-differs", "true");
       }
-      if (col.key === "rules" && data.error) cell.classList.add("smsync-why");
+      if (col.key === "reason" && data.error) cell.classList.add("smsync-why");
+      if ((col.key === "reason" || col.key === "duplicate_of") && data.why) cell.title = data.why;
+      if (col.key === "duplicate_of" && data.duplicate) cell.classList.add("smsync-duplicate");
       if (data.inactive && (col.key === "status_ref" || (col.key === "name" && !columns.some((c) => c.key === "status_ref")))) {
         const badge = el("span", "smsync-badge");
         badge.textContent = "inactive";
@@ -284,7 +314,34 @@ function render({ model, el: host }) {
   });
   grid.addEventListener("scroll", schedule, { passive: true });
 
-  function onMessage(msg) {
+  function saveFile(msg, buffers) {
+    const data = buffers && buffers.length ? buffers[0] : new ArrayBuffer(0); // a DataView: Blob takes it as is
+    const blob = new Blob([data], { type: msg.mime });
+    if (msg.mime === "text/html") {
+      const target = printWindow && !printWindow.closed ? printWindow : window.open("", "_blank");
+      printWindow = null;
+      if (!target) return;
+      blob.text().then((page) => {
+        target.document.open();
+        target.document.write(page);
+        target.document.close();
+      });
+      return;
+    }
+    const url = URL.createObjectURL(blob);
+    const link = el("a", "", { href: url, download: msg.name });
+    link.style.display = "none";
+    document.body.append(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 60000);
+  }
+
+  function onMessage(msg, buffers) {
+    if (msg && msg.type === "file") {
+      saveFile(msg, buffers);
+      return;
+    }
     if (!msg || msg.type !== "rows") return;
     if (pending && msg.seq === pending.seq) pending = null;
     if (msg.version !== model.get("version")) return; // a newer state is on its way
@@ -310,6 +367,7 @@ function render({ model, el: host }) {
   model.on("msg:custom", onMessage);
   model.on("change:version", onVersion);
   model.on("change:message", drawCounts);
+  model.on("change:hidden_checked_count", drawCounts);
   model.on("change:columns", onHeader);
   model.on("change:sort_column", onHeader);
   model.on("change:sort_ascending", onHeader);
@@ -327,6 +385,7 @@ function render({ model, el: host }) {
     model.off("msg:custom", onMessage);
     model.off("change:version", onVersion);
     model.off("change:message", drawCounts);
+    model.off("change:hidden_checked_count", drawCounts);
     model.off("change:columns", onHeader);
     model.off("change:sort_column", onHeader);
     model.off("change:sort_ascending", onHeader);
