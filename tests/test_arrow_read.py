@@ -98,14 +98,21 @@ AWKWARD = {
 
 def test_nulls_emoji_quotes_and_whitespace_come_through_exactly(tmp_path: Path,
                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    # Padding is not data: trailing spaces go, a value of only spaces is blank; the Client Number stays exact.
     rows = [client(cid, name=value, address2=value, contact=value) for cid, value in AWKWARD.items()]
+    rows.append(client("TRAIL  ", name="Trail Co   "))
     url = make_sage_db(tmp_path / "sage.db", rows)
     fast, slow, used = read_twice(sage_reader(url), monkeypatch)
     assert used == "adbc-sqlite"
     assert_same(fast, slow)
-    names = dict(zip(fast["customer_id"], fast["name"], strict=True))
-    assert names["NULLS"] is pd.NA and names["EMPTY"] == "" and names["SPACES"] == "   "
-    assert names["EMOJI"] == AWKWARD["EMOJI"] and names["NUL"] == "before\x00after"
+    assert list(fast["customer_id"]) == [*AWKWARD, "TRAIL  "]
+    for field in ("name", "address2", "contact"):
+        values = dict(zip(fast["customer_id"], fast[field], strict=True))
+        assert values["NULLS"] is pd.NA and values["EMPTY"] == "" and values["SPACES"] is pd.NA
+        assert values["PADDED"] == "  Acme" and values["TABS"] == "\t\n"
+        assert values["EMOJI"] == AWKWARD["EMOJI"] and values["NUL"] == "before\x00after"
+        assert values["QUOTES"] == AWKWARD["QUOTES"] and values["CYRILLIC"] == AWKWARD["CYRILLIC"]
+    assert fast["name"].iloc[-1] == "Trail Co"
 
 
 def test_a_10_mb_field_comes_through_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

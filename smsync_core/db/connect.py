@@ -58,6 +58,8 @@ _QUOTED_OR_COMMENT = re.compile(
     r"|'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|`[^`]*`|\[[^\]]*\]|\$(?P<tag>[A-Za-z_]*)\$.*?\$(?P=tag)\$",
     re.DOTALL,
 )
+# A name as DESCRIBE takes it once quoted parts are blanked: table, `db`.`table` (MySQL's has_table asks that way).
+_NAME = re.compile(r"(?:\w+|'')(?:\.(?:\w+|''))*")
 # What EXPLAIN (or MySQL's DESCRIBE used as EXPLAIN) may say before the statement it explains.
 _EXPLAIN_OPTIONS = re.compile(
     r"(?i)^(?:\s*(?:ANALYZE|ANALYSE|VERBOSE|EXTENDED|PARTITIONS|QUERY\s+PLAN|FORMAT\s*=\s*\w+|\([^)]*\)))*\s*"
@@ -90,7 +92,7 @@ def is_read_statement(statement: str) -> bool:
     if verb in ("EXPLAIN", "DESCRIBE", "DESC"):
         explained = _EXPLAIN_OPTIONS.sub("", text.split(None, 1)[1] if " " in text else "")
         words = explained.split()
-        if len(words) <= 2 and all(re.fullmatch(r"\w+", w) for w in words):  # EXPLAIN table [column] (MySQL)
+        if len(words) <= 2 and all(_NAME.fullmatch(w) for w in words):  # EXPLAIN table [column] (MySQL)
             return True
         return is_read_statement(explained)
     return _WRITE_WORDS.search(text) is None
