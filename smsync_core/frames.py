@@ -1,10 +1,16 @@
 """Column builders shared by the adapters: database rows become typed pandas columns without Python row loops.
 
 Text columns are ``string[pyarrow]`` (exact values, NA for NULL); Client Numbers render as plain decimal text.
+
+Arrow allocates from the system's allocator in a process that uses smsync (unless ``ARROW_DEFAULT_MEMORY_POOL``
+names one): its default, mimalloc, spent more time on fresh pages for the large columns of a read and a
+reconciliation (measured at 1,000,000 clients: read 0.82x the wall time, 0.89x the CPU, 0.94x the memory; at
+100,000 no difference).
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
@@ -15,6 +21,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 TEXT = pd.StringDtype("pyarrow")
+
+if not os.environ.get("ARROW_DEFAULT_MEMORY_POOL"):
+    pa.set_memory_pool(pa.system_memory_pool())
 
 
 def _fallback_text(values: Sequence[Any]) -> pa.Array:
@@ -71,8 +80,9 @@ def flag_array(values: Sequence[Any]) -> pa.Array:
 def to_frame(columns: dict[str, pa.Array | pa.ChunkedArray]) -> pd.DataFrame:
     """Arrow columns to a DataFrame with pandas string, Int64 and bool dtypes.
 
-    Each column is made one contiguous array (a read arrives in many batches): every later take, sort and join
-    on a chunked column pays per chunk, and the reconciliation takes rows of every column.
+    Each column is made one contiguous array (a read may arrive in many batches): every later take, sort and
+    join on a chunked column pays per chunk, and the reconciliation takes rows of every column. A column of one
+    chunk is taken as it is, without a copy.
     """
     table = pa.table({name: _contiguous(column) for name, column in columns.items()})
     mapping = {pa.string(): TEXT, pa.large_string(): TEXT, pa.int64(): pd.Int64Dtype()}
@@ -81,7 +91,11 @@ def to_frame(columns: dict[str, pa.Array | pa.ChunkedArray]) -> pd.DataFrame:
 
 
 def _contiguous(column: pa.Array | pa.ChunkedArray) -> pa.Array:
-    return column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    if not isinstance(column, pa.ChunkedArray):
+        return column
+    if column.num_chunks == 1:  # already contiguous (a SQLite read of up to a million rows): combining copies
+        return column.chunk(0)
+    return column.combine_chunks()
 
 
 #: The Arrow type each column kind is read as when every value of a batch already has it; text as the
