@@ -45,11 +45,13 @@ def default_config_path() -> Path:
 
 @dataclass(frozen=True)
 class TableMapping:
-    """Where one side keeps its customers: table, optional schema, canonical field -> column."""
+    """Where one side keeps its customers: table, optional schema, canonical field -> column; for Sage 100 given
+    as an exported Excel client list, the sheet holding the clients (None: the workbook's first)."""
 
     table: str
     columns: Mapping[str, str]
     schema: str | None = None
+    sheet: str | None = None
 
     def column(self, field_name: str) -> str | None:
         """The column mapped to a canonical field, or None when this side does not have it."""
@@ -222,10 +224,10 @@ def _flag(data: Mapping[str, Any], key: str, name: str, default: bool) -> bool:
 
 def _mapping(data: Mapping[str, Any], side: str, table: str, columns: Mapping[str, str]) -> TableMapping:
     section = _section(data, side)
-    known = {"table", "schema", "columns"}
-    extra = sorted(set(section) - known)
+    known = ("table", "schema", "columns", "sheet") if side == "sage" else ("table", "schema", "columns")
+    extra = sorted(set(section) - set(known))
     if extra:
-        raise ConfigurationError(f"[{side}] has unknown key {', '.join(extra)}; use table, schema or columns.")
+        raise ConfigurationError(f"[{side}] has unknown key {', '.join(extra)}; use {', '.join(known)}.")
     merged = dict(columns)
     overrides = _section(section, "columns") if "columns" in section else {}
     for field_name, column in overrides.items():
@@ -245,7 +247,8 @@ def _mapping(data: Mapping[str, Any], side: str, table: str, columns: Mapping[st
     table_name = _text(section, "table", f"{side}.table", table)
     if not table_name:
         raise ConfigurationError(f"{side}.table must name the customer table.")
-    return TableMapping(table_name, merged, _text(section, "schema", f"{side}.schema", None))
+    return TableMapping(table_name, merged, _text(section, "schema", f"{side}.schema", None),
+                        _text(section, "sheet", f"{side}.sheet", None) or None)
 
 
 def _refuse_collisions(side: str, columns: Mapping[str, str]) -> None:
@@ -335,6 +338,8 @@ def to_mapping(config: Config, *, include_urls: bool = True) -> dict[str, Any]:
         section: dict[str, Any] = {"table": mapping.table, "columns": columns}
         if mapping.schema:
             section["schema"] = mapping.schema
+        if mapping.sheet:
+            section["sheet"] = mapping.sheet
         data[side] = section
     data["status"] = {"inactive": sorted(config.inactive_statuses)}
     if config.status_names_set:  # else the company's own list (clnsts) stays in charge

@@ -111,3 +111,73 @@ def test_a_sequence_that_is_not_a_record_number_is_a_problem_or_a_sentence_not_a
     assert not any((here / "reports" / ".pending").iterdir())
     code = main(["verify", str(here / "reports")])
     assert code == 1 and "chain.json" in one_sentence(capsys.readouterr().err)
+
+
+@pytest.fixture
+def two_sheets(here: Path) -> Path:
+    """A workbook whose first sheet is a summary and whose second holds the clients (as some exports are)."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    summary = book.active
+    assert summary is not None
+    summary.title = "Summary"
+    summary.append(["Report", "Clients exported"])
+    summary.append(["Client list", 2])
+    clients = book.create_sheet("Clients")
+    clients.append(["Client#", "Client Name", "Inactive Record"])
+    clients.append(["1001", "Acme Builders", ""])
+    clients.append(["1002", "Baker & Sons", ""])
+    book.save(here / "clients.xlsx")
+    return here / "clients.xlsx"
+
+
+def test_a_workbook_with_several_sheets_says_which_it_read_and_sheet_chooses(
+    two_sheets: Path, here: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["check", "--sage", str(two_sheets), "--format", "json"])  # the first sheet holds no clients
+    err = one_sentence(capsys.readouterr().err)
+    assert code == 2 and "in its sheet 'Summary'" in err and "--sheet NAME" in err and "'Clients'" in err
+
+    code = main(["check", "--sage", str(two_sheets), "--sheet", "Clients", "--format", "json"])
+    out, err = capsys.readouterr()
+    assert code == 0 and json.loads(out)["clients"] == 2 and err == ""
+
+    code = main(["check", "--sage", str(two_sheets), "--sheet", "Invoices"])
+    err = one_sentence(capsys.readouterr().err)
+    assert code == 2 and "no sheet 'Invoices'" in err and "'Summary', 'Clients'" in err
+
+    (here / "smsync.toml").write_text('[sage]\nsheet = "Clients"\n', encoding="utf-8")  # the file chooses too
+    code = main(["check", "--sage", str(two_sheets), "--format", "json"])
+    out, err = capsys.readouterr()
+    assert code == 0 and json.loads(out)["clients"] == 2 and err == ""
+    assert main(["setup", "--replace", "phones"]) == 0  # saving the file keeps the choice
+    assert 'sheet = "Clients"' in (here / "smsync.toml").read_text("utf-8")
+
+
+def test_the_first_of_several_sheets_is_read_with_a_note_naming_it(
+    here: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    first = book.active
+    assert first is not None
+    first.title = "Clients"
+    first.append(["Client#", "Client Name", "Inactive Record"])
+    first.append(["1001", "Acme Builders", ""])
+    book.create_sheet("Notes").append(["exported by the office"])
+    book.save(here / "export.xlsx")
+    code = main(["check", "--sage", str(here / "export.xlsx"), "--format", "json"])
+    out, err = capsys.readouterr()
+    assert code == 0 and json.loads(out)["clients"] == 1
+    assert err == ("Note: The client list export.xlsx has 2 sheets ('Clients', 'Notes') and smsync read the first, "
+                   "'Clients'; to read another, pass --sheet NAME (or set sage.sheet in smsync.toml).\n")
+
+
+def test_sheet_with_a_database_or_a_csv_is_a_usage_error(here: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (here / "clients.csv").write_text("Client#,Client Name\n1001,Acme\n", encoding="utf-8")
+    for sage in (f"sqlite:///{here / 'sage.db'}", str(here / "clients.csv")):
+        code = main(["check", "--sage", sage, "--sheet", "Clients"])
+        err = one_sentence(capsys.readouterr().err)
+        assert code == 2 and "--sheet chooses a sheet of an Excel client list" in err

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import json
 import sys
@@ -14,15 +15,27 @@ from typing import Any, TextIO
 import pandas as pd
 
 from smsync_core import outputs
+from smsync_core.config import load_config
 from smsync_core.errors import UsageError
+from smsync_core.redact import redact_url
+from smsync_core.sources.client_list import EXCEL_SUFFIXES
 from smsync_core.workbench import Workbench, connect
 
 
 def workbench_from_args(args: argparse.Namespace) -> Workbench:
-    """Open the workbench the options describe; a missing required connection is a usage error."""
-    wb = connect(getattr(args, "sage", None), getattr(args, "smsturbo", None), getattr(args, "config", None))
+    """Open the workbench the options describe; a missing required connection is a usage error, and so is
+    ``--sheet`` where Sage 100 is not an Excel client list."""
+    config: Any = getattr(args, "config", None)
+    sheet = getattr(args, "sheet", None)
+    if sheet is not None:
+        loaded = load_config(config)
+        config = loaded.replace(sage=dataclasses.replace(loaded.sage, sheet=sheet))
+    wb = connect(getattr(args, "sage", None), getattr(args, "smsturbo", None), config)
     if wb.sage_url is None:
         raise UsageError("No Sage 100 connection was given; pass --sage URL or set SMSYNC_SAGE_URL.")
+    if sheet is not None and not wb.sage_url.lower().endswith(EXCEL_SUFFIXES):
+        raise UsageError(f"--sheet chooses a sheet of an Excel client list (.xlsx, .xlsm), and the Sage 100 "
+                         f"connection is {redact_url(wb.sage_url)}; leave --sheet out or give the workbook as --sage.")
     if getattr(args, "_smsturbo_need", "optional") == "required" and wb.smsturbo_url is None:
         raise UsageError("No SMSTurbo connection was given; pass --smsturbo URL or set SMSYNC_SMSTURBO_URL.")
     if sys.stderr is not None and sys.stderr.isatty():

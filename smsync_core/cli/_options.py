@@ -1,4 +1,4 @@
-"""The options the subcommands share (``--sage``, ``--smsturbo``, ``--config``, ``--format``).
+"""The options the subcommands share (``--sage``, ``--smsturbo``, ``--sheet``, ``--config``, ``--format``).
 
 Only argparse here: building the parser imports every subcommand module, and ``smsync --help`` should not pay
 for pandas or SQLAlchemy. What the subcommands share once they run is in :mod:`smsync_core.cli._common`.
@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 
 def add_connection_args(parser: argparse.ArgumentParser, *, smsturbo: str = "optional") -> None:
-    """``--sage``, ``--smsturbo`` (``smsturbo`` is "required", "optional" or "none") and ``--config``."""
+    """``--sage``, ``--smsturbo`` (``smsturbo`` is "required", "optional" or "none"), ``--sheet`` and ``--config``."""
     parser.add_argument(
         "--sage",
         metavar="URL",
@@ -23,6 +23,11 @@ def add_connection_args(parser: argparse.ArgumentParser, *, smsturbo: str = "opt
             metavar="URL",
             help="SMSTurbo database: a SQLAlchemy URL; default $SMSYNC_SMSTURBO_URL",
         )
+    parser.add_argument(
+        "--sheet",
+        metavar="NAME",
+        help="the sheet of an Excel client list given as --sage (default: sage.sheet in smsync.toml, else the first)",
+    )
     parser.add_argument("--config", metavar="FILE", help="configuration file (default ./smsync.toml if present)")
     parser.set_defaults(_smsturbo_need=smsturbo)
 

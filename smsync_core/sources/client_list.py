@@ -26,6 +26,8 @@ from smsync_core.frames import TEXT
 from smsync_core.sources.canonical import canonical_clients
 
 SUFFIXES = (".csv", ".txt", ".xlsx", ".xlsm", ".xls")
+#: The client lists that are workbooks, whose sheet ``--sheet`` (``sage.sheet``) chooses.
+EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls")
 
 LABELS: dict[str, str] = {
     "clientnumber": "customer_id",
@@ -129,11 +131,38 @@ def _check_workbook(location: Path) -> None:
     )
 
 
+def _read_workbook(location: Path, sheet: str | None) -> tuple[pd.DataFrame, str | None, tuple[str, str]]:
+    """The chosen sheet of a workbook (``sheet``, else the first); when it has several sheets and none was chosen,
+    a note saying which one was read; and, when it has several, the words an error about its headings needs. A
+    sheet it does not have is an :class:`InputError` listing its own."""
+    with pd.ExcelFile(location) as book:
+        names = [str(name) for name in book.sheet_names]
+        listing = ", ".join(repr(name) for name in names)
+        if sheet is not None and sheet not in names:
+            same = [name for name in names if name.casefold() == sheet.casefold()]
+            if len(same) != 1:
+                raise InputError(f"The client list {location} has no sheet {sheet!r} (its sheets: {listing}); "
+                                 "name one of them with --sheet (or sage.sheet in smsync.toml).")
+            sheet = same[0]
+        chosen = names[0] if sheet is None else sheet
+        raw = book.parse(chosen, dtype=str, keep_default_na=False, na_values=[""])
+    if len(names) == 1:
+        return raw, None, ("", "")
+    place = (f" in its sheet {chosen!r}",
+             f", or pass --sheet NAME if the clients are on another of its sheets ({listing})")
+    if sheet is not None:
+        return raw, None, place
+    return raw, (f"The client list {location.name} has {len(names)} sheets ({listing}) and smsync read the first, "
+                 f"{chosen!r}; to read another, pass --sheet NAME (or set sage.sheet in smsync.toml)."), place
+
+
 def read_clients(path: str | Path, config: Config) -> pd.DataFrame:
-    """The exported client list as the canonical Sage frame."""
+    """The exported client list as the canonical Sage frame (of an Excel workbook, the sheet ``config.sage.sheet``
+    names, else the first, with a note in ``attrs["notes"]`` when there were others)."""
     location = Path(str(path).removeprefix("file://"))
     if not location.is_file():
         raise InputError(f"The client list {location} does not exist; export it from Sage 100 or fix the path.")
+    sheet_note, place = None, ("", "")
     try:
         if location.suffix.lower() in (".csv", ".txt"):
             encoding = _encoding(location)
@@ -148,7 +177,7 @@ def read_clients(path: str | Path, config: Config) -> pd.DataFrame:
             )
         else:
             _check_workbook(location)
-            raw = pd.read_excel(location, dtype=str, keep_default_na=False, na_values=[""])
+            raw, sheet_note, place = _read_workbook(location, config.sage.sheet)
     except UnicodeDecodeError:
         raise InputError(f"The client list {location} is not UTF-8 text; export it again as 'CSV UTF-8'.") from None
     except (pd.errors.ParserError, csv.Error) as exc:
@@ -162,8 +191,8 @@ def read_clients(path: str | Path, config: Config) -> pd.DataFrame:
         if needed not in headers.values():
             found = ", ".join(repr(str(h)) for h in raw.columns) or "none"
             raise InputError(
-                f"The client list {location} has no {words} column (its headings: {found}); include it when "
-                f"exporting from Sage 100 or map its heading as sage.columns.{needed} in smsync.toml."
+                f"The client list {location} has no {words} column{place[0]} (its headings: {found}); include it when "
+                f"exporting from Sage 100 or map its heading as sage.columns.{needed} in smsync.toml{place[1]}."
             )
     frame = raw[list(headers)].rename(columns=headers)
     for name in frame.columns:
@@ -185,6 +214,8 @@ def read_clients(path: str | Path, config: Config) -> pd.DataFrame:
             f"The client list {location.name} has no Inactive column: only the status can mark clients inactive "
             "here; export the Inactive column too if clients are made inactive with Edit > Inactive Record.",
         )
+    if sheet_note:
+        clients.attrs["notes"] = (sheet_note, *clients.attrs.get("notes", ()))
     return clients
 
 
