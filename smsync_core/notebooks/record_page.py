@@ -18,12 +18,12 @@ import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from smsync_core.audit.changes import Change
-from smsync_core.audit.lines import decode_changes
+if TYPE_CHECKING:  # the change types bring pandas and numpy: imported only for a record that has changes
+    from smsync_core.audit.changes import Change
 
 #: Lists longer than this start folded (all rows are still in the page; the PDF prints them unfolded).
 OPEN_UP_TO = 200
@@ -169,7 +169,11 @@ def page_context(record: Path, manifest: Mapping[str, Any], parameters: Mapping[
     """Everything the template shows about a record (its folder holds changes.jsonl, skipped.jsonl...)."""
     who = manifest.get("who") or {}
     changes_file = record / "changes.jsonl"
-    changes = change_rows(decode_changes(changes_file.read_bytes())) if changes_file.is_file() else []
+    changes: list[ChangeRow] = []
+    if changes_file.is_file():
+        from smsync_core.audit.lines import decode_changes
+
+        changes = change_rows(decode_changes(changes_file.read_bytes()))
     counts = {a: sum(r.action == a for r in changes) for a in ("new customer", "updated", "removed")}
     skipped = [{"customer_id": text(r.get("customer_id")) or "(no Client Number)", "reason": text(r.get("reason"))}
                for r in _jsonl(record / "skipped.jsonl")]
