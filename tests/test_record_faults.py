@@ -131,6 +131,29 @@ def test_a_full_disk_after_the_commit_is_loud_and_verify_then_finishes_the_recor
     assert manifest["outcome"] == "committed"
 
 
+def test_a_temporary_file_a_killed_write_left_in_a_pending_record_is_not_a_problem_once_settled(
+        wb: Workbench, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    # A process killed inside a write of its pending record leaves ".<name>.<pid>.tmp" behind (it cannot clean up);
+    # settling the record later must not take that torn file for one added after the run.
+    reports = tmp_path / "reports"
+    full = [False]
+
+    def killed_mid_write() -> None:
+        for pending in (reports / ".pending").iterdir():
+            (pending / ".changes.jsonl.99999.tmp").write_bytes(b'{"torn')
+        full[0] = True  # and the record cannot be finished: it stays pending, as after a SIGKILL
+
+    at_finalize(monkeypatch, killed_mid_write)
+    with disk_full(monkeypatch, lambda: full[0]):
+        code = cli_sync(tmp_path, "--all-eligible", "--format", "json")
+    run_id = json.loads(capsys.readouterr().out)["run_id"]
+    assert code == 1 and hidden_files(reports)
+    assert main(["verify", str(reports), "--smsturbo", f"sqlite:///{tmp_path / 'smsturbo.db'}"]) == 0, \
+        capsys.readouterr()
+    assert hidden_files(reports) == []
+    assert json.loads((reports / run_id / "manifest.json").read_text("utf-8"))["outcome"] == "committed"
+
+
 def test_the_page_shows_an_unfinished_record_as_an_error(wb: Workbench, tmp_path: Path,
                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     from smsync_widgets.confirm import SynchronizeDialog

@@ -257,6 +257,8 @@ def resolve_pending(root: Path, lookup: Lookup) -> tuple[list[tuple[str, str]], 
         if not (path / MANIFEST).is_file():  # crashed before its first manifest: nothing ever ran
             shutil.rmtree(path, ignore_errors=True)
             continue
+        for torn in path.glob(".*.tmp"):  # a write its killed process could not clean up: never part of it
+            torn.unlink(missing_ok=True)
         record = PendingRecord.load(path)
         outcome = record.manifest["outcome"]
         if outcome != "pending":  # finalised, then interrupted before the rename
