@@ -203,7 +203,7 @@ class SynchronizeDialog(w.VBox):  # type: ignore[misc]
         customers = customer_list(plan, names)
         # the customers scroll in their own box, so the summary and Yes / No stay on screen together
         self.details = w.HTML(
-            _table(customers, classes="smsync-changes smsync-customers") if len(customers) else "",
+            text.TABLE_STYLE + _table(customers, classes="smsync-changes smsync-customers") if len(customers) else "",
             layout=w.Layout(max_height="45vh", overflow="auto"),
         )
         self.fields = w.HTML("", layout=w.Layout(max_height="45vh", overflow="auto"))

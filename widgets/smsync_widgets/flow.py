@@ -291,7 +291,7 @@ class GuidedFlow(w.VBox):  # type: ignore[misc]
             intro, shown = "<p>No housekeeping findings: the client data is complete.</p>", ""
         self._show(
             "housekeeping",
-            w.HTML(intro + shown),
+            w.HTML(text.TABLE_STYLE + intro + shown),
             _row(
                 _button("Back", self.back_to_company),
                 _button("Next", self.to_setup, "primary"),

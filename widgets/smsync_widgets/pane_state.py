@@ -20,12 +20,13 @@ from smsync_widgets import text
 #: Columns first in a pane, in this order, when the frame has them; other text fields follow. ``reason``,
 #: ``duplicate_of`` and ``differs`` are the words of ``rules``, ``possible_match`` and ``fields`` (see
 #: :func:`with_words`).
-LEADING_COLUMNS = ("customer_id", "name", "status_ref", "duplicate_of", "kind", "reason", "differs")
+LEADING_COLUMNS = ("customer_id", "name", "reason", "duplicate_of", "status_ref", "kind", "differs")
 TRAILING_COLUMNS = (*schema.COMPARED_FIELDS[1:], "short_name")  # address1 ... contact, then short_name
 #: Column widths in the browser, in ``em``: at least these, wider where the words need it (up to MAX_WIDTH).
 WIDTHS = {"customer_id": 8, "name": 15, "status_ref": 12, "kind": 7, "reason": 12, "differs": 10, "email": 14,
           "duplicate_of": 14}
 MAX_WIDTH = 34
+MAX_WIDTHS = {"name": 20, "address1": 18, "email": 20}  # long names show whole in their tooltip
 _TUPLE_COLUMNS = frozenset({"rules", "fields"})
 
 
@@ -93,7 +94,11 @@ def with_words(frame: pd.DataFrame) -> pd.DataFrame:
     if "rules" in frame:
         extra["reason"] = _words_of(frame["rules"], lambda r: schema.RULE_TITLES.get(str(r), str(r)))
     if "possible_match" in frame and frame["possible_match"].notna().any():
-        extra["duplicate_of"] = text.PROBABLY + " " + frame["possible_match"].astype("string[pyarrow]")
+        hint = text.PROBABLY + " " + frame["possible_match"].astype("string[pyarrow]")
+        extra["duplicate_of"] = hint
+        if "reason" in extra:  # the Why column says it first, where it is seen without scrolling
+            reason = extra["reason"]
+            extra["reason"] = hint.where(reason == "", hint + "; " + reason).fillna(reason)
     if "fields" in frame:
         extra["differs"] = _words_of(frame["fields"], lambda f: text.label(str(f)), ", ")
     return frame.assign(**extra) if extra else frame
@@ -111,11 +116,11 @@ def display_columns(frame: pd.DataFrame) -> list[str]:
 
 def _width(frame: pd.DataFrame, column: str) -> int:
     """A column's width in ``em``: its header and its longest value fit (capped), at least :data:`WIDTHS`."""
-    longest = len(text.label(column))
+    longest = len(text.label(column)) * 0.68 + 3  # the header is bold, with room for the sort arrow
     if len(frame) and column in frame:
         lengths = pc.utf8_length(pa.array(_as_text(frame[column]), type=pa.large_string()))
-        longest = max(longest, int(pc.max(lengths).as_py() or 0))
-    return int(min(MAX_WIDTH, max(WIDTHS.get(column, 8), round(longest * 0.55) + 2)))
+        longest = max(longest, int(pc.max(lengths).as_py() or 0) * 0.55 + 2)
+    return int(min(MAX_WIDTHS.get(column, MAX_WIDTH), max(WIDTHS.get(column, 8), round(longest))))
 
 
 class PaneState:

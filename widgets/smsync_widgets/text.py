@@ -24,6 +24,12 @@ RIGHT_NOTE: Final = (
 )
 RIGHT_TITLE: Final = "In Sage 100, not in SMSTurbo"
 RIGHT_TITLE_ALL: Final = "In Sage 100: missing from SMSTurbo or different"
+#: The flow's tables and links (the panes' stylesheet loads only with the panes, so the steps before carry this).
+TABLE_STYLE: Final = (
+    "<style>.smsync-housekeeping th,.smsync-housekeeping td,.smsync-changes th,.smsync-changes td"
+    "{text-align:left!important;vertical-align:top;padding:3px 14px 3px 0}"
+    ".smsync-download-link{color:#1a4fa0;text-decoration:underline;font-weight:600}</style>"
+)
 #: The page's title (the browser tab) and the printable views' default heading.
 PAGE_TITLE: Final = "Customer Sync"
 COMPANY_PROMPT: Final = "Make sure you have the correct Sage 100 company open"
