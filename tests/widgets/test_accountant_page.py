@@ -198,3 +198,22 @@ def test_a_reload_comes_back_to_the_step_the_answer_and_the_sort(story: Any, tmp
     again.start_again()
     assert again.step == "company"
     assert GuidedFlow(story, reports_dir=tmp_path, selection_store=store).step == "company"
+
+
+def test_a_second_tabs_yes_on_the_same_selection_is_a_conflict(story: Any, tmp_path: Path) -> None:
+    first = SynchronizeDialog(story.plan(["1002"]), lambda p: story.apply(p, reports_dir=tmp_path))
+    second = SynchronizeDialog(story.plan(["1002"]), lambda p: story.apply(p, reports_dir=tmp_path))
+    first.confirm()
+    assert "Import completed: 1 inserted" in first.text
+    second.confirm()  # the other tab's plan was made before the first import
+    assert second.text.count("Conflict") == 1 and "nothing was written" in second.text.lower()
+    assert "color:#a40000" in second.message.value
+
+
+def test_a_headless_run_that_found_them_imported_already_says_so(story: Any, tmp_path: Path) -> None:
+    class Replanned:  # what an archived run reports when its own plan found the clients in SMSTurbo already
+        outcome, inserted, updated, run_id = "nothing-to-do", (), (), "R1"
+
+    dialog = SynchronizeDialog(story.plan(["1002"]), lambda p: Replanned())
+    dialog.confirm()
+    assert dialog.text.startswith("Confirm import.") and "Conflict: 1 client was already in SMSTurbo" in dialog.text

@@ -283,7 +283,9 @@ class SynchronizeDialog(w.VBox):  # type: ignore[misc]
             self._say(
                 f"Conflict: {plural(len(missed), 'client was', 'clients were')} already in SMSTurbo when the import "
                 f"ran (another import, perhaps in another tab, brought them over), so not imported again: "
-                f"{', '.join(missed[:10])}{' …' if len(missed) > 10 else ''}. {completed(self.result)}",
+                f"{', '.join(missed[:10])}{' …' if len(missed) > 10 else ''}. "
+                + (completed(self.result) if count(getattr(self.result, "inserted", ())) or count(
+                    getattr(self.result, "updated", ())) else "Nothing was written."),
                 error=True,
             )
         else:  # committed, but its record could not be finished: said in red, with what to run
