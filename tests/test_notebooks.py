@@ -19,7 +19,7 @@ import pytest
 
 import smsync_core
 from smsync_core.cli.dispatch import main
-from smsync_core.demo import build_demo
+from smsync_core.demo import build_demo, story_ids
 from smsync_core.notebooks.cells import ArchivedSync
 from smsync_core.notebooks.params import kernel_value, protect_parameters
 from smsync_core.notebooks.runner import DONE, run_notebook
@@ -182,11 +182,14 @@ def test_housekeeping_notebook_leaves_plots_worklist_and_record(demo_run: dict[s
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0] == ("Client Number", "Name", "Status", "Severity", "Rules", "What to fix")  # in words
     assert len(rows) - 1 == expected
-    assert "SMITH J" in {r[0] for r in rows[1:]}  # an invalid Client Number from the seed's story
+    story = story_ids()
+    listed = {r[0] for r in rows[1:]}
+    assert {story["missing_address"][0], story["address_too_long"][0]} <= listed  # the seed's story's clients
+    assert story["inactive"][0] not in listed  # inactive only: nothing to fix
     # the auditor's HTML: two plots, the counts, no code
     page = (record / "housekeeping.html").read_text("utf-8")
     assert page.count("data:image/png;base64") == 2
-    assert "id-invalid-chars" in page and "Do Not Accept Contract Again" in page
+    assert "missing-address" in page and "Do Not Accept Contract Again" in page
     assert "open_workbench" not in page and "cells.bar_chart" not in page
     assert "worklist.xlsx" in page and "(the notebook's default)" in page
     executed = json.loads((record / "housekeeping.ipynb").read_text("utf-8"))
