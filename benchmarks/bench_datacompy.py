@@ -67,6 +67,7 @@ def _baseline(directory: Path) -> dict[str, Any]:
             turbo = pd.read_sql(query(config.smsturbo.columns, config.smsturbo.table), con)
         turbo = turbo[turbo["customer_id"] != schema.TEMPLATE_ID]
         sage = sage[sage["customer_id"].notna()]
+        sage["customer_id"] = sage["customer_id"].astype(str)  # a bigint Client Number joins as text, like smsync
         # datacompy joins duplicate keys by row number after sorting; keep one row per ID like a report would
         sage = sage.drop_duplicates("customer_id")
         cmp = datacompy.PandasCompare(sage, turbo, join_columns="customer_id", ignore_spaces=True,
