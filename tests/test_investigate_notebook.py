@@ -124,3 +124,18 @@ def test_smsync_run_sets_threshold_and_pair_and_the_worklist_goes_into_the_recor
     executed = _read(record / "investigate_ids.ipynb")
     text = "".join(o.get("text", "") for c in executed.cells for o in c.get("outputs", []))
     assert f"SMSTurbo {chosen['smsturbo_id']}  beside  Sage {chosen['sage_id']}" in text
+
+
+def test_tables_are_for_people_one_row_per_pair(demo: DemoPaths, tmp_path: Path) -> None:
+    executed = _read(_run(demo, tmp_path))
+    tables = [o["data"]["text/html"] for c in executed.cells for o in c.get("outputs", [])
+              if "text/html" in o.get("data", {})]  # fmt: skip
+    assert tables
+    for table in tables:
+        for raw in ("&lt;NA&gt;", "<td>True</td>", "<td>False</td>", "<td>None</td>", "<td>NaN</td>"):
+            assert raw not in table
+    wb = smsync_core.connect(demo.sage_url, demo.smsturbo_url)
+    found = wb.suggest()
+    pairs = found[["smsturbo_id", "sage_id"]].drop_duplicates()
+    listed = next(t for t in tables if "Why they look alike" in t)
+    assert listed.count("<tr>") == len(pairs) < len(found)  # a pair found from both sides is listed once
