@@ -66,7 +66,7 @@ class Server:
         if not self.selections_file.is_file():
             return set()
         entries = json.loads(self.selections_file.read_text("utf-8"))["entries"]
-        return {cid for entry in entries.values() for cid in entry["selected"]}
+        return {cid for entry in entries.values() for cid in entry.get("selected", ())}  # not the flow's entry
 
 
 def _copy_demo(template: Path, workdir: Path) -> tuple[str, str]:

@@ -18,12 +18,16 @@ import pytest
 import smsync_core
 from tests.browser import pages
 from tests.browser.conftest import Server
-from tests.browser.limits import IMPORT_TIMEOUT_MS
+from tests.browser.limits import IMPORT_TIMEOUT_MS, KERNEL_TIMEOUT_MS
 from tests.support.browser import expect
 
 pytestmark = pytest.mark.browser
 
-JULIE = "SMITHJ"  # Julie Smith: status 6 - Do Not Accept Contract Again
+
+def julie_smith(server: Server) -> str:
+    """Julie Smith's Client Number (status 6 - Do Not Accept Contract Again)."""
+    right = smsync_core.connect(server.sage_url, server.smsturbo_url).reconcile(missing_only=True).right_pane()
+    return str(right.loc[right["name"] == "Julie Smith", "customer_id"].iloc[0])
 
 
 def eligible_new(server: Server) -> set[str]:
@@ -55,6 +59,7 @@ def test_first_time_migration_to_import_completed(app_server: Server, page_1280:
     page = page_1280
     before = smsturbo_ids(app_server)
     expected = eligible_new(app_server)
+    JULIE = julie_smith(app_server)  # the seed's inactive client
     assert JULIE not in expected and len(expected) > 100
 
     pages.open_panes(page, app_server.url, missing_only=True)
@@ -127,7 +132,7 @@ def test_checked_clients_survive_a_page_reload(app_server: Server, page_1280: An
     assert app_server.stored_selection() == set(ids)
 
     page.reload()
-    pages.open_panes(page, app_server.url)  # a new kernel, the flow from its first step
+    pages.step(page, "panes", timeout=KERNEL_TIMEOUT_MS)  # a new kernel comes back to the step it was at
     expect(pages.counts(page)).to_have_text(pages.counts_pattern(len(ids)))
     for cid in ids:
         expect(pages.checkbox(page, cid)).to_have_attribute("aria-checked", "true")
