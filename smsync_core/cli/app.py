@@ -21,9 +21,9 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "demo databases in demo/, building them first if needed. Passwords in URLs reach the page's kernel "
         "through its environment only, never the page.",
     )
-    parser.add_argument("--sage", metavar="URL", help="Sage 100 company (SQLAlchemy URL); default smsync.toml, "
-                        "$SMSYNC_SAGE_URL, or the demo")
-    parser.add_argument("--smsturbo", metavar="URL", help="SMSTurbo database (SQLAlchemy URL)")
+    parser.add_argument("--sage", metavar="URL", help="Sage 100 company (SQLAlchemy URL); wins over "
+                        "$SMSYNC_SAGE_URL, which wins over smsync.toml; none anywhere: the demo")
+    parser.add_argument("--smsturbo", metavar="URL", help="SMSTurbo database (SQLAlchemy URL); likewise")
     parser.add_argument("--config", metavar="FILE", type=Path,
                         help="configuration file (default ./smsync.toml if present)")
     parser.add_argument("--port", type=int, default=None,
@@ -42,15 +42,11 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 
 def databases(args: argparse.Namespace, config_path: Path | None) -> tuple[str, str]:
-    """The two URLs the page opens: the options, else smsync.toml / SMSYNC_*_URL, else the demo (built if missing)."""
+    """The two URLs the page opens, each side taken from the command line, else ``SMSYNC_*_URL``, else smsync.toml
+    (what Set Up's Save wrote never blocks a later launch), else the demo (built if missing)."""
     from smsync_core.config import load_config
 
     config = load_config(config_path)
-    for option, configured, name in ((args.sage, config.sage_url, "sage"), (args.smsturbo, config.smsturbo_url,
-                                                                            "smsturbo")):
-        in_file = config.path is not None and configured and option and option != configured
-        if in_file:
-            raise UsageError(f"--{name} names another database than {config.path}; remove one of the two.")
     sage, target = args.sage or config.sage_url, args.smsturbo or config.smsturbo_url
     if sage and target:
         return str(sage), str(target)

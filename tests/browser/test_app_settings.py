@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -17,6 +20,7 @@ from smsync_core.app.selections import ENV_STATE_DIR, SelectionStore, default_st
 from smsync_core.app.server import AppSettings, app_url, kernel_environment, serve, voila_argv
 from smsync_core.cli import dispatch as cli
 from smsync_core.cli.app import databases
+from smsync_core.config import load_config, save_config
 from smsync_core.errors import ConnectionFailed, UsageError
 
 SECRET = "Canary-pw-7731"
@@ -68,14 +72,42 @@ def test_command_line_checks_its_options(capsys: pytest.CaptureFixture[str]) -> 
         databases(args, None)
 
 
-def test_a_configured_database_is_not_silently_overridden(tmp_path: Path) -> None:
-    config = tmp_path / "smsync.toml"
-    config.write_text('[connections]\nsage = "sqlite:///configured.db"\nsmsturbo = "sqlite:///t.db"\n')
-    args = argparse.Namespace(sage="sqlite:///other.db", smsturbo=None, demo_dir=tmp_path / "demo")
-    with pytest.raises(UsageError, match="--sage names another database than"):
-        databases(args, config)
-    same = argparse.Namespace(sage="sqlite:///configured.db", smsturbo=None, demo_dir=tmp_path / "demo")
-    assert databases(same, config) == ("sqlite:///configured.db", "sqlite:///t.db")
+def saved_by_set_up(folder: Path) -> Path:
+    """smsync.toml as Set Up's Save leaves it after the user typed both URLs."""
+    typed = load_config({}).replace(sage_url="sqlite:///typed-sage.db", smsturbo_url="sqlite:///typed-smsturbo.db")
+    return save_config(typed, folder / "smsync.toml")
+
+
+def test_a_saved_url_gives_way_to_the_command_line_then_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = saved_by_set_up(tmp_path)
+    for name in ("SMSYNC_SAGE_URL", "SMSYNC_SMSTURBO_URL", "SMSYNC_CONFIG"):
+        monkeypatch.delenv(name, raising=False)
+    other = argparse.Namespace(sage="sqlite:///other.db", smsturbo=None, demo_dir=tmp_path / "demo")
+    assert databases(other, config) == ("sqlite:///other.db", "sqlite:///typed-smsturbo.db")
+    neither = argparse.Namespace(sage=None, smsturbo=None, demo_dir=tmp_path / "demo")
+    assert databases(neither, config) == ("sqlite:///typed-sage.db", "sqlite:///typed-smsturbo.db")
+    monkeypatch.setenv("SMSYNC_SAGE_URL", "sqlite:///from-env.db")
+    assert databases(neither, config) == ("sqlite:///from-env.db", "sqlite:///typed-smsturbo.db")
+    assert databases(other, config) == ("sqlite:///other.db", "sqlite:///typed-smsturbo.db")
+    assert not (tmp_path / "demo").exists()  # configured databases: no demo built
+
+
+def test_smsync_app_starts_with_another_sage_than_the_saved_one(tmp_path: Path) -> None:
+    saved_by_set_up(tmp_path)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SMSYNC_")}
+    with socket.socket() as busy:  # the server is reached (and stops at once) only once the URLs were accepted
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        done = subprocess.run(
+            [str(Path(sys.executable).with_name("smsync")), "app", "--sage", "sqlite:///other.db", "--no-browser",
+             "--port", str(port), "--state-dir", str(tmp_path / "state")],
+            capture_output=True, text=True, cwd=tmp_path, env=env, timeout=120, check=False,
+        )
+    assert "another database" not in done.stderr
+    assert done.returncode == 1 and f"127.0.0.1:{port}; pass --port" in done.stderr, done.stderr
 
 
 def test_without_databases_the_demo_is_built_once(tmp_path: Path) -> None:
@@ -95,7 +127,7 @@ def test_selections_are_kept_per_databases_and_mode(tmp_path: Path) -> None:
     missing = store.slot(SAGE, TARGET, "missing-only")
     assert missing.load() is None  # never stored: the panes keep their own start
     missing.save(["1003", "1001", "1001"])
-    assert missing.load() == {"1001", "1003"}
+    assert missing.load() == frozenset({"1001", "1003"})
     assert store.slot(SAGE, TARGET, "all").load() is None
     assert store.slot(SAGE, "sqlite:////srv/other.db", "missing-only").load() is None
     missing.save([])
@@ -123,7 +155,7 @@ def test_a_damaged_file_reads_as_empty_and_is_replaced(tmp_path: Path) -> None:
     slot = store.slot(SAGE, TARGET, "all")
     assert slot.load() is None
     slot.save(["A"])
-    assert slot.load() == {"A"}
+    assert slot.load() == frozenset({"A"})
 
 
 def test_state_dir_comes_from_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
