@@ -58,6 +58,25 @@ class TableMapping:
         return self.columns.get(field_name)
 
 
+#: Sage 100 Contractor's client contacts table (newer versions).
+CONTACTS_TABLE = "clncnt"
+#: The fields a client's primary contact in ``clncnt`` can fill, and the ``clncnt`` columns that hold them.
+CONTACT_COLUMNS: Mapping[str, str] = {"contact": "cntnme", "phone": "phnnum", "email": "e_mail", "mobile": "cllphn"}
+
+
+@dataclass(frozen=True)
+class ContactsMapping:
+    """Where newer Sage 100 Contractor companies keep client contacts (``clncnt``): a contact row's ``key``
+    column holds the client's ``client_key`` (``reccln._idnum``), line 1 (``line``) is the primary contact, whose
+    ``columns`` fill the client's blank contact fields. ``table`` None: contacts are not read."""
+
+    table: str | None = CONTACTS_TABLE
+    client_key: str = "_idnum"
+    key: str = "_idref"
+    line: str = "linnum"
+    columns: Mapping[str, str] = field(default_factory=lambda: dict(CONTACT_COLUMNS))
+
+
 @dataclass(frozen=True)
 class SqlServerOptions:
     """How smsync logs on to SQL Server (Sage 100 Contractor's instance is usually ``SAGE100CON``)."""
@@ -79,6 +98,8 @@ class Config:
     smsturbo: TableMapping = field(
         default_factory=lambda: TableMapping(schema.SMSTURBO_TABLE, dict(schema.SMSTURBO_COLUMNS))
     )
+    #: The client contacts table (``[sage] contacts_table``, ``[sage.contacts_columns]``).
+    contacts: ContactsMapping = field(default_factory=ContactsMapping)
     inactive_statuses: frozenset[int] = schema.INACTIVE_STATUSES
     status_names: Mapping[int, str] = field(default_factory=lambda: dict(schema.STATUS_NAMES))
     #: True when ``[status] names`` was given: those names override the company's own (``clnsts``).
@@ -224,7 +245,8 @@ def _flag(data: Mapping[str, Any], key: str, name: str, default: bool) -> bool:
 
 def _mapping(data: Mapping[str, Any], side: str, table: str, columns: Mapping[str, str]) -> TableMapping:
     section = _section(data, side)
-    known = ("table", "schema", "columns", "sheet") if side == "sage" else ("table", "schema", "columns")
+    known = ("table", "schema", "columns", "sheet", *_CONTACT_KEYS) if side == "sage" else (
+        "table", "schema", "columns")
     extra = sorted(set(section) - set(known))
     if extra:
         raise ConfigurationError(f"[{side}] has unknown key {', '.join(extra)}; use {', '.join(known)}.")
@@ -249,6 +271,41 @@ def _mapping(data: Mapping[str, Any], side: str, table: str, columns: Mapping[st
         raise ConfigurationError(f"{side}.table must name the customer table.")
     return TableMapping(table_name, merged, _text(section, "schema", f"{side}.schema", None),
                         _text(section, "sheet", f"{side}.sheet", None) or None)
+
+
+_CONTACT_KEYS = ("contacts_table", "contacts_columns")
+_CONTACT_ROLES = ("client_key", "key", "line")
+
+
+def _contacts(data: Mapping[str, Any]) -> ContactsMapping:
+    """``[sage] contacts_table`` ("" turns contacts off) and ``[sage.contacts_columns]``: ``client_key``, ``key``,
+    ``line`` and the contact fields (``contact``, ``phone``, ``email``, ``mobile``; "" leaves one out)."""
+    section = _section(data, "sage")
+    default = ContactsMapping()
+    table = _text(section, "contacts_table", "sage.contacts_table", default.table) or None
+    given = _known(_section(section, "contacts_columns"), "sage.contacts_columns", (*_CONTACT_ROLES, *CONTACT_COLUMNS))
+    names: dict[str, str] = {}
+    for key, value in given.items():
+        if not isinstance(value, str) or (not value and key in _CONTACT_ROLES):
+            raise ConfigurationError(f"sage.contacts_columns.{key} must be a column name, not {value!r}.")
+        names[key] = value
+    columns = {f: names.get(f, c) for f, c in CONTACT_COLUMNS.items() if names.get(f, c)}
+    roles = {role: names.get(role, getattr(default, role)) for role in _CONTACT_ROLES}
+    return ContactsMapping(table, columns=columns, **roles)
+
+
+def _contacts_section(contacts: ContactsMapping) -> dict[str, Any]:
+    """The ``[sage]`` keys that say how contacts differ from the default (nothing when they do not)."""
+    default = ContactsMapping()
+    section: dict[str, Any] = {}
+    if contacts.table != default.table:
+        section["contacts_table"] = contacts.table or ""
+    columns = {role: getattr(contacts, role) for role in _CONTACT_ROLES if getattr(contacts, role) !=
+               getattr(default, role)}
+    columns |= {f: contacts.columns.get(f, "") for f, c in CONTACT_COLUMNS.items() if contacts.columns.get(f) != c}
+    if columns:
+        section["contacts_columns"] = columns
+    return section
 
 
 def _refuse_collisions(side: str, columns: Mapping[str, str]) -> None:
@@ -312,6 +369,7 @@ def _from_mapping(data: Mapping[str, Any], path: Path | None) -> Config:
         smsturbo_url=_text(connections, "smsturbo", "connections.smsturbo", None),
         sage=_mapping(data, "sage", schema.SAGE_TABLE, schema.SAGE_COLUMNS),
         smsturbo=_mapping(data, "smsturbo", schema.SMSTURBO_TABLE, schema.SMSTURBO_COLUMNS),
+        contacts=_contacts(data),
         inactive_statuses=frozenset(inactive_raw),
         status_names=names,
         status_names_set="names" in status,
@@ -340,6 +398,8 @@ def to_mapping(config: Config, *, include_urls: bool = True) -> dict[str, Any]:
             section["schema"] = mapping.schema
         if mapping.sheet:
             section["sheet"] = mapping.sheet
+        if side == "sage":
+            section |= _contacts_section(config.contacts)
         data[side] = section
     data["status"] = {"inactive": sorted(config.inactive_statuses)}
     if config.status_names_set:  # else the company's own list (clnsts) stays in charge

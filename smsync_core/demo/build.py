@@ -17,10 +17,10 @@ from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.schema import CreateTable
 
 from smsync_core.demo.generate import SD, sage_bulk, smsturbo_bulk, word_array
-from smsync_core.demo.story import SAGE_STORY, SMSTURBO_STORY, STORY_NUMBERS
+from smsync_core.demo.story import CONTACTS_IN_CLNCNT, OTHER_CONTACTS, SAGE_STORY, SMSTURBO_STORY, STORY_NUMBERS
 from smsync_core.errors import UsageError
 from smsync_core.outputs import write_csv, write_xlsx
-from smsync_core.sources.sage100 import EXTRA_COLUMNS, sage_table, status_table
+from smsync_core.sources.sage100 import EXTRA_COLUMNS, contacts_table, sage_table, status_table
 from smsync_core.targets.smsturbo import smsturbo_table
 
 Array: TypeAlias = npt.NDArray[Any]
@@ -112,6 +112,32 @@ def _real_sage(sage: Columns) -> Columns:
     return out
 
 
+#: ``reccln``'s contact columns and the ``clncnt`` columns that hold the same details.
+_CONTACT_COLUMNS: Final = (("contct", "cntnme"), ("phnnum", "phnnum"), ("e_mail", "e_mail"), ("cllphn", "cllphn"))
+
+
+def _contacts_moved(sage: Columns) -> tuple[Columns, list[dict[str, Any]]]:
+    """The company's ``clncnt`` rows; the story clients whose details live only there get blank ``reccln`` contact
+    columns (their primary contact holds them), the others keep theirs."""
+    rows = {row[1]: position for position, row in enumerate(SAGE_STORY)}
+    out = dict(sage)
+    contacts: list[dict[str, Any]] = []
+    for name in CONTACTS_IN_CLNCNT:
+        at = rows[name]
+        contacts.append({"_idref": sage["_idnum"][at], "linnum": 1, "jobttl": "Owner",
+                         **{theirs: sage[ours][at] for ours, theirs in _CONTACT_COLUMNS}})
+    for name, line, *details in OTHER_CONTACTS:
+        contacts.append({"_idref": sage["_idnum"][rows[name]], "linnum": line, "jobttl": None,
+                         **{theirs: value for (_, theirs), value in zip(_CONTACT_COLUMNS, details, strict=True)}})
+    for ours, _ in _CONTACT_COLUMNS:
+        values = out[ours].copy()
+        values[[rows[name] for name in CONTACTS_IN_CLNCNT]] = None
+        out[ours] = values
+    for number, contact in enumerate(contacts):
+        contact["_idnum"] = f"0c4d1e2f-5a6b-4c7d-8e9f-{number:012x}"
+    return out, contacts
+
+
 def minimum_clients() -> int:
     """The smallest ``clients`` a demo can have: the story's own Sage rows."""
     return len(SAGE_STORY)
@@ -124,8 +150,11 @@ def _story(recnum_type: RecnumType) -> tuple[tuple[Any, ...], ...]:
     return tuple((str(number), *row[1:]) for number, row in zip(STORY_NUMBERS, SAGE_STORY, strict=True))
 
 
-def _generate(clients: int, seed: int, recnum_type: RecnumType = "int") -> tuple[Columns, Columns]:
-    """Both tables as columns: the story rows first, then the bulk (Sage clients in Client Number order).
+def _generate(
+    clients: int, seed: int, recnum_type: RecnumType = "int"
+) -> tuple[Columns, Columns, list[dict[str, Any]]]:
+    """Both tables as columns: the story rows first, then the bulk (Sage clients in Client Number order); and the
+    company's client contacts (``clncnt`` rows).
 
     With numeric Client Numbers (a real company's bigint ``recnum``) every client has its number: the bulk's
     lettered, invalid and duplicated IDs are the text variant's (``recnum_type="text"``), kept for tests."""
@@ -138,13 +167,14 @@ def _generate(clients: int, seed: int, recnum_type: RecnumType = "int") -> tuple
     bulk, facts = sage_bulk(rng, clients - len(SAGE_STORY), first_number=1021)
     if recnum_type == "int":
         bulk.text["recnum"] = facts["numtext"]  # customers in both systems then carry the number too
-    sage = _real_sage(_table_columns(sage_table(metadata), _story(recnum_type), bulk.columns()))
+    sage, contacts = _contacts_moved(_real_sage(_table_columns(sage_table(metadata), _story(recnum_type),
+                                                               bulk.columns())))
     if recnum_type == "int":
         sage["recnum"] = sage["recnum"].astype(SD).astype(np.int64)
     target = _table_columns(smsturbo_table(metadata), SMSTURBO_STORY, smsturbo_bulk(rng, bulk, facts).columns())
     # One row per CustomerID: an ID typed by hand may repeat another one.
     unique = ~pd.Series(target["CustomerID"], dtype=object).duplicated().to_numpy()
-    return sage, {name: values[unique] for name, values in target.items()}
+    return sage, {name: values[unique] for name, values in target.items()}, contacts
 
 
 def _frame(table: sa.Table, columns: Columns) -> pd.DataFrame:
@@ -171,7 +201,7 @@ def demo_frames(
         Sage ``reccln`` rows (story rows first) and SMSTurbo ``Customer`` rows (``ZZDEFAULT`` included, sorted
         by ``CustomerID``). Text columns are ``string[pyarrow]`` with ``<NA>`` for NULL.
     """
-    sage, target = _generate(clients, seed, recnum_type)
+    sage, target, _ = _generate(clients, seed, recnum_type)
     metadata = sa.MetaData()
     return _frame(sage_table(metadata, recnum_type=recnum_type), sage), _frame(smsturbo_table(metadata), target)
 
@@ -248,12 +278,12 @@ def build_demo(
     paths = DemoPaths(directory / "sage.db", directory / "smsturbo.db")
     if not overwrite and (paths.sage.exists() or paths.smsturbo.exists()):
         raise UsageError(f"Demo databases already exist in {directory}; remove them or allow overwriting.")
-    sage, target = _generate(clients, seed, recnum_type)
+    sage, target, contacts = _generate(clients, seed, recnum_type)
     directory.mkdir(parents=True, exist_ok=True)
     metadata = sa.MetaData()
     _sqlite_file(paths.sage, sage_table(metadata, recnum_type=recnum_type), sage)
     _sqlite_file(paths.smsturbo, smsturbo_table(metadata), target)
-    _add_statuses(sa.create_engine(f"sqlite:///{paths.sage}"), None)
+    _add_company_lists(sa.create_engine(f"sqlite:///{paths.sage}"), None, contacts)
     write_client_list(paths.client_list, paths.client_list_xlsx)
     return paths
 
@@ -289,14 +319,18 @@ def write_client_list(csv_path: Path, xlsx_path: Path) -> None:
     write_xlsx({"Clients": frame}, xlsx_path)
 
 
-def _add_statuses(engine: sa.engine.Engine, schema: str | None) -> None:
-    """Write the company's ``clnsts`` (its status list, status 7 only this company has)."""
-    table = status_table(sa.MetaData(), schema=schema)
+def _add_company_lists(engine: sa.engine.Engine, schema: str | None, contacts: Sequence[Mapping[str, Any]]) -> None:
+    """Write the company's ``clnsts`` (its status list, status 7 only this company has) and ``clncnt`` (the
+    client contacts)."""
+    metadata = sa.MetaData()
+    tables = ((status_table(metadata, schema=schema), [{"recnum": n, "stsnme": name} for n, name in DEMO_STATUSES]),
+              (contacts_table(metadata, schema=schema), list(contacts)))
     try:
         with engine.begin() as connection:
-            table.drop(connection, checkfirst=True)
-            table.create(connection)
-            connection.execute(table.insert(), [{"recnum": n, "stsnme": name} for n, name in DEMO_STATUSES])
+            for table, rows in tables:
+                table.drop(connection, checkfirst=True)
+                table.create(connection)
+                connection.execute(table.insert(), rows)
     finally:
         engine.dispose()
 
@@ -337,11 +371,11 @@ def write_demo(
     the same arguments. An existing ``reccln`` or ``Customer`` table is an error unless ``overwrite`` is true,
     in which case it is dropped first.
     """
-    sage, target = _generate(clients, seed, recnum_type)
+    sage, target, contacts = _generate(clients, seed, recnum_type)
     metadata = sa.MetaData()
     _load(sage_url, sage_table(metadata, schema=sage_schema, recnum_type=recnum_type), sage, overwrite)
     _load(smsturbo_url, smsturbo_table(metadata, schema=smsturbo_schema), target, overwrite)
-    _add_statuses(sa.create_engine(sage_url), sage_schema)
+    _add_company_lists(sa.create_engine(sage_url), sage_schema, contacts)
 
 
 def story_ids(recnum_type: RecnumType = "int") -> Mapping[str, tuple[str, ...]]:
@@ -362,6 +396,7 @@ def story_ids(recnum_type: RecnumType = "int") -> Mapping[str, tuple[str, ...]]:
         "missing_address": ("1008",),
         "missing_phone": ("1009",),
         "missing_contact": ("1010",),
+        "contact_in_clncnt": tuple(numbers[name] for name in CONTACTS_IN_CLNCNT),
         "missing_name": ("1011",),
         "address_too_long": ("1012",),
         "different": ("1002", "1003", "1006", "1018"),

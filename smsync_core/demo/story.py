@@ -167,3 +167,14 @@ SMSTURBO_STORY: Final[tuple[tuple[Any, ...], ...]] = (
 STORY_NUMBERS: Final[tuple[int, ...]] = (
     *range(1001, 1021), 842, 517, 733, 618, 655, 790, 804, 960, 910, 911,
 )
+
+#: Clients whose contact details this (newer) company keeps only in ``clncnt``, as their primary contact (line 1):
+#: in ``reccln`` their contct, phnnum, e_mail and cllphn are blank, and smsync reads them from ``clncnt``. None of
+#: them is in SMSTurbo yet, so what an import would insert shows it.
+CONTACTS_IN_CLNCNT: Final = ("Bear Creek Homes", "Clearwater Irrigation", "Michael Chen")
+#: More ``clncnt`` rows: (client, line, contact, phone, e-mail, cell). Rivera & Sons' primary contact is not its
+#: client record's: the record's own details stay; a second line is never the primary contact.
+OTHER_CONTACTS: Final = (
+    ("Rivera & Sons Concrete", 1, "Maria Rivera", "(303) 555-0116", "maria@riverasonsconcrete.com", None),
+    ("Michael Chen", 2, "Lin Chen", None, "lin.chen@gmail.com", "(720) 555-0187"),
+)

@@ -10,11 +10,12 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from smsync_core import schema
-from smsync_core.config import Config
+from smsync_core.config import CONTACTS_TABLE, Config
 from smsync_core.db.connect import database_errors
 from smsync_core.db.reading import read_mapped
 from smsync_core.schema import SAGE_TABLE
 from smsync_core.sources.canonical import canonical_clients
+from smsync_core.sources.sage_contacts import fill_from_contacts, read_primary_contacts
 
 RecnumType: TypeAlias = Literal["text", "int"]
 
@@ -22,10 +23,31 @@ RecnumType: TypeAlias = Literal["text", "int"]
 def read_clients(engine: Engine, config: Config) -> pd.DataFrame:
     """All clients of the open Sage 100 company, in source order, as the canonical Sage frame.
 
-    The ``inactv`` flag is optional (older companies do not have it); any other mapped column must exist.
+    The ``inactv`` flag is optional (older companies do not have it); any other mapped column must exist. Where
+    the company keeps contacts in ``clncnt``, a client's blank contact fields come from its primary contact, and
+    ``attrs["notes"]`` says for how many clients.
     """
     frame = read_mapped(engine, config.sage, "sage", schema.FIELDS, optional=("inactive", "short_name"))
-    return canonical_clients(frame)
+    clients = canonical_clients(frame)
+    contacts = read_primary_contacts(engine, config)
+    if contacts is None:
+        return clients
+    clients = fill_from_contacts(clients, contacts)
+    used = clients.attrs["contacts_used"]
+    if used:
+        words = [CONTACT_WORDS.get(f, f) for f in config.contacts.columns]
+        fields = " or ".join(filter(None, (", ".join(words[:-1]), words[-1])))
+        clients.attrs["notes"] = (
+            *clients.attrs.get("notes", ()),
+            f"Contact from {config.contacts.table} for {used} client{'s' if used != 1 else ''}: where the client "
+            f"record's {fields} was blank, its primary contact's is used (set [sage] contacts_table = \"\" in "
+            "smsync.toml to use the client records alone).",
+        )
+    return clients
+
+
+#: The contact fields in Sage 100 Contractor's words.
+CONTACT_WORDS = {"contact": "contact", "phone": "phone", "email": "e-mail", "mobile": "cell phone"}
 
 
 #: The company's own client status list: ``clnsts.recnum`` is the status number, ``stsnme`` its name.
@@ -126,6 +148,24 @@ def sage_table(
 
 #: Columns of ``reccln`` beyond the story's (demo rows and tests fill them with :func:`sage_extra_values`).
 EXTRA_COLUMNS = ("taxdst", "_idnum", "insdte", "insusr", "upddte", "updusr")
+
+
+def contacts_table(metadata: sa.MetaData, *, schema: str | None = None) -> sa.Table:
+    """The company's client contacts ``clncnt``: ``_idref`` is the client's ``reccln._idnum``, ``linnum`` the
+    contact's line (1: the primary contact), ``cntnme``/``jobttl``/``phnnum``/``e_mail``/``cllphn`` the contact."""
+    return sa.Table(
+        CONTACTS_TABLE,
+        metadata,
+        sa.Column("_idnum", sa.String(36)),
+        sa.Column("_idref", sa.String(36)),
+        sa.Column("linnum", sa.Integer),
+        sa.Column("cntnme", sa.String(50)),
+        sa.Column("jobttl", sa.String(50)),
+        sa.Column("phnnum", sa.String(14)),
+        sa.Column("e_mail", sa.String(75)),
+        sa.Column("cllphn", sa.String(14)),
+        schema=schema,
+    )
 
 
 def status_table(metadata: sa.MetaData, *, schema: str | None = None) -> sa.Table:

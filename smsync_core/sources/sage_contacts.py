@@ -1,0 +1,87 @@
+"""Sage 100 Contractor's client contacts (``clncnt``): the primary contact fills a client's blank contact fields.
+
+Newer versions keep a client's contacts in ``clncnt`` (``_idref`` = the client's ``reccln._idnum``, ``linnum`` 1
+the primary contact, ``cntnme``/``phnnum``/``e_mail``/``cllphn``), and ``reccln.contct``/``e_mail``/``phnnum`` can
+then be blank. Where a client's own field is blank, its primary contact's is used; a field the client has is never
+replaced. The contacts are joined to the clients in the database (one SELECT) and merged by Client Number, whole
+columns at a time. Without the table (an older company, ``contacts_table = ""``, a login that cannot read it) the
+clients are read as they are.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from smsync_core.config import Config
+from smsync_core.db.connect import database_errors
+from smsync_core.frames import TEXT, text_array
+from smsync_core.sources.canonical import unpadded
+
+
+def read_primary_contacts(engine: Engine, config: Config) -> pd.DataFrame | None:
+    """Each client's primary contact as text columns ``customer_id`` and the contact fields (padding removed);
+    None when the company has no readable contacts table (or it lacks a needed column)."""
+    contacts = config.contacts
+    if contacts.table is None or not contacts.columns:
+        return None
+    where = config.sage.schema
+    id_column = config.sage.columns["customer_id"]
+    try:
+        with database_errors("sage", engine.url):
+            if not sa.inspect(engine).has_table(contacts.table, schema=where):
+                return None
+            people = sa.Table(contacts.table, sa.MetaData(), schema=where, autoload_with=engine)
+            clients = sa.Table(config.sage.table, sa.MetaData(), schema=where, autoload_with=engine)
+            needed = {contacts.key, contacts.line, *contacts.columns.values()}
+            if not needed <= set(people.c.keys()) or not {id_column, contacts.client_key} <= set(clients.c.keys()):
+                return None
+            stmt = (
+                sa.select(clients.c[id_column], *(people.c[c] for c in contacts.columns.values()))
+                .select_from(clients.join(people, people.c[contacts.key] == clients.c[contacts.client_key]))
+                .where(people.c[contacts.line] == 1)
+            )
+            with engine.connect() as conn:
+                rows = conn.execute(stmt).all()
+    except Exception:  # an unreadable contacts table: the clients as they are, never a failed run over contacts
+        return None
+    columns = list(zip(*rows, strict=True)) if rows else [()] * (1 + len(contacts.columns))
+    frame = pd.DataFrame({"customer_id": pd.array(text_array(list(columns[0])), dtype=TEXT)})
+    for position, field_name in enumerate(contacts.columns, start=1):
+        values = pd.Series(pd.array(text_array(list(columns[position])), dtype=TEXT))
+        frame[field_name] = unpadded(values).array
+    return frame
+
+
+def _blank(values: pd.Series) -> np.ndarray:
+    return (values.isna() | (values.fillna("").str.strip() == "")).to_numpy(dtype=bool)
+
+
+def fill_from_contacts(clients: pd.DataFrame, contacts: pd.DataFrame) -> pd.DataFrame:
+    """``clients`` with each blank contact field taken from the client's primary contact (matched by Client
+    Number; a Client Number on several clients or with several primary contacts is left alone: which would it be?).
+
+    ``attrs["contacts_used"]`` counts the clients that got at least one field from ``contacts``. The work is on
+    the matched clients only, whole columns at a time.
+    """
+    single = contacts.drop_duplicates("customer_id", keep=False)
+    position = pd.Index(single["customer_id"]).get_indexer(clients["customer_id"])
+    matched = np.flatnonzero(position >= 0)
+    matched = matched[~clients["customer_id"].iloc[matched].duplicated(keep=False).to_numpy(dtype=bool)]
+    out = clients.copy(deep=False)
+    out.attrs = dict(clients.attrs)
+    used = np.zeros(len(matched), dtype=bool)
+    for field_name in (f for f in single.columns if f != "customer_id"):
+        if not len(matched):
+            break
+        theirs = single[field_name].iloc[position[matched]].reset_index(drop=True)
+        take = _blank(out[field_name].iloc[matched]) & ~_blank(theirs)
+        if take.any():
+            values = out[field_name].copy()
+            values.iloc[matched[take]] = theirs[take].to_numpy()
+            out[field_name] = values.array
+            used |= take
+    out.attrs["contacts_used"] = int(used.sum())
+    return out
