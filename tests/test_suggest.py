@@ -257,3 +257,16 @@ def test_the_worklist_workbook_reads_in_words(result: pd.DataFrame, frames: tupl
     assert "For" in headings and "direction" not in headings and "smsturbo_id" not in headings
     directions = {r[headings.index("For")] for r in every.iter_rows(min_row=2, values_only=True)}
     assert directions <= {"SMSTurbo customer not in Sage 100", "Sage 100 client not in SMSTurbo"} and directions
+
+
+def test_customers_with_nothing_to_compare_get_no_suggestion_and_no_crash() -> None:
+    """Every name, phone, e-mail and address blank on one side: no blocking key, so no pair (was a crash)."""
+    from smsync_core.suggest import suggest
+
+    blank = pd.DataFrame({"customer_id": pd.array(["A", "B"], dtype="string"),
+                          **{f: pd.array([None, None], dtype="string") for f in COMPARED_FIELDS}})
+    other = pd.DataFrame({"customer_id": pd.array(["0001"], dtype="string"),
+                          **{f: pd.array(["Mesa Verde Landscaping"], dtype="string") for f in COMPARED_FIELDS}})
+    assert len(suggest(blank, blank.assign(customer_id=pd.array(["0001", "0002"], dtype="string")))) == 0
+    assert len(suggest(blank, other)) == 0
+    assert len(suggest(other, blank)) == 0
