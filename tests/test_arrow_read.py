@@ -295,7 +295,9 @@ def test_an_in_memory_database_reads_through_dbapi(tmp_path: Path, monkeypatch: 
     make_smsturbo_db(tmp_path / "smsturbo.db", [customer("1001")])
     engine = sa.create_engine("sqlite://", poolclass=sa.pool.StaticPool)
     with sqlite3.connect(tmp_path / "smsturbo.db") as file:
-        file.backup(engine.raw_connection().driver_connection)
+        memory = engine.raw_connection().driver_connection
+        assert isinstance(memory, sqlite3.Connection)
+        file.backup(memory)
     monkeypatch.delenv(arrow_read.READER_ENV, raising=False)
     before = arrow_read.READS.copy()
     frame = read_customers(engine, CONFIG)

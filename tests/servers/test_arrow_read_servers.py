@@ -253,7 +253,7 @@ def test_a_password_with_uri_characters_reaches_postgresql(pg_url: str, pg_role:
     odd = "p@ss:w/rd?&=% #'\"x"
     with psycopg.connect(host=reader.host, port=reader.port, user="postgres", dbname="postgres",
                          autocommit=True) as admin:
-        admin.execute(sql.SQL("ALTER ROLE {} PASSWORD {}").format(sql.Identifier(reader.username),
+        admin.execute(sql.SQL("ALTER ROLE {} PASSWORD {}").format(sql.Identifier(reader.username or ""),
                                                                  sql.Literal(odd)))
     url = reader.set(password=odd).render_as_string(hide_password=False)
     fast, slow, used = read_twice(sage_reader(url), monkeypatch)

@@ -87,7 +87,7 @@ TEMPLATE_EXTRA: dict[str, Any] = {"Terms": "NET30", "TaxCode": "TX1", "CreditLim
 RecnumType = Literal["text", "int", "real"]
 
 
-def client(customer_id: str | int | None, **fields: Any) -> dict[str, Any]:
+def client(customer_id: str | int | float | bytes | None, **fields: Any) -> dict[str, Any]:
     """A complete Sage client that triggers no finding at all; ``fields`` override or blank parts of it.
 
     Each Client Number gets its own phone numbers, e-mail and zip (derived from the number), so two clients are
@@ -96,7 +96,7 @@ def client(customer_id: str | int | None, **fields: Any) -> dict[str, Any]:
     n = zlib.crc32(str(customer_id).encode("utf-8"))
     row: dict[str, Any] = {
         "customer_id": customer_id,
-        "name": f"Client {customer_id}",
+        "name": "Client " + str(customer_id),
         "short_name": "CLIENT",
         "address1": f"{n % 9_000 + 10} Main Street",
         "address2": None,
