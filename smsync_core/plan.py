@@ -203,7 +203,7 @@ def build_plan(rec: Reconciliation, selected: Iterable[str] | Literal["all-eligi
         elif cid in repeated or has_error[position]:
             found = sorted({r for p, c in enumerate(cids) if c == cid for r in _error_rules(rules[p])}) \
                 if cid in repeated else _error_rules(rules[position])
-            skipped.append((cid, f"error finding: {', '.join(found or ['id-duplicate'])}"))
+            skipped.append((cid, schema.rules_in_words(found or ["id-duplicate"])))
         elif kinds[position] == "new":
             inserts.append(position)
         else:

@@ -5,6 +5,7 @@ Every adapter reads into these field names; every rule, pane and report speaks t
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from types import MappingProxyType
 from typing import Final
 
@@ -150,3 +151,13 @@ RULE_TITLES: Final = MappingProxyType(
         "missing-contact": "No contact name",
     }
 )
+
+
+def rules_in_words(rules: Iterable[str]) -> str:
+    """Rules as one phrase in words (``Client Number longer than 15 characters; a value is too long for
+    SMSTurbo``): what the command line, the JSON, the record and the page say for a client skipped by them.
+    Each rule once, in the order of the rules' table."""
+    given = list(dict.fromkeys(rules))
+    titles = [RULE_TITLES[r] for r in RULE_TITLES if r in given] + [r for r in given if r not in RULE_TITLES]
+    return "; ".join(t if i == 0 or t.startswith("Client Number") else t[:1].lower() + t[1:]
+                     for i, t in enumerate(titles))

@@ -12,7 +12,7 @@ import pytest
 
 import smsync_core
 from smsync_core.apply.run import ApplyResult, apply_plan, dry_run_result
-from smsync_core.audit.record import RunContext
+from smsync_core.audit.context import RunContext
 from smsync_core.audit.verify import verify
 from smsync_core.plan import Plan
 from smsync_core.workbench import Workbench
@@ -100,7 +100,7 @@ def test_inactive_client_can_be_selected_by_id(story: Workbench, tmp_path: Path)
     plan = story.plan(["JS-1", "bad id", "3000", "nope", "ZZDEFAULT"])
     assert plan.insert_ids == ("JS-1",)
     reasons = dict(zip(plan.skipped["customer_id"], plan.skipped["reason"], strict=True))
-    assert reasons["bad id"].startswith("error finding: id-invalid-chars")
+    assert reasons["bad id"] == "Client Number has characters SMSTurbo does not accept"  # in words, no code
     assert reasons["3000"].startswith("already in SMSTurbo")
     assert reasons["nope"].startswith("not in Sage 100")
     assert "template" in reasons["ZZDEFAULT"]

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from smsync_core import schema
 from smsync_core.plan import build_plan
 from smsync_core.workbench import Workbench
 from tests.support.data import client, customer
@@ -48,9 +49,10 @@ def test_skip_reasons(wb: Workbench) -> None:
                    replace=("email",))
     assert plan.insert_ids == ("OLD", "FLAG", "A1")  # inactive clients may be chosen by hand; A1 once
     reasons = dict(zip(plan.skipped["customer_id"], plan.skipped["reason"], strict=True))
-    assert reasons["too-long-client-number"].startswith("error finding: id-")
-    assert "id-too-long" in reasons["too-long-client-number"]
-    assert reasons["DUP"] == "error finding: id-duplicate"
+    # rules in words, as the page, the JSON and the record say them: no rule codes
+    assert reasons["too-long-client-number"].startswith("Client Number longer than 15 characters")
+    assert reasons["DUP"] == "Client Number used by more than one client"
+    assert not any(code in reason for reason in reasons.values() for code in schema.RULES)
     assert reasons["C1"] == "already in SMSTurbo and identical"
     assert reasons["B1"].startswith("nothing to replace")
     assert reasons["ghost"].startswith("not in Sage 100")

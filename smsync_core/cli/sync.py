@@ -22,6 +22,8 @@ PROGRESS_FROM = 1_000
 EVERY_ROW = "--format json"
 #: How many skipped IDs the confirmation lists before asking.
 SKIPPED_SHOWN = 50
+#: The widest cell of a skipped list: a reason in words is shown whole (only an absurdly long ID is cut).
+SKIPPED_WIDTH = 160
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -110,7 +112,8 @@ def _print_plan(plan: Plan) -> None:
     if not plan.empty:
         out.write(table_text(plan.to_frame(), max_rows=400, max_width=40, every_row=EVERY_ROW) + "\n")
     if len(plan.skipped):
-        out.write("\nSkipped\n" + table_text(plan.skipped, max_rows=200, max_width=90, every_row=EVERY_ROW) + "\n")
+        out.write("\nSkipped\n" + table_text(plan.skipped, max_rows=200, max_width=SKIPPED_WIDTH,
+                                             every_row=EVERY_ROW) + "\n")
 
 
 def _print_skipped(plan: Plan) -> None:
@@ -118,7 +121,7 @@ def _print_skipped(plan: Plan) -> None:
     from smsync_core.cli._common import table_text
 
     sys.stderr.write(f"Not imported ({len(plan.skipped)} of the selected IDs)\n")
-    sys.stderr.write(table_text(plan.skipped, max_rows=SKIPPED_SHOWN, max_width=90,
+    sys.stderr.write(table_text(plan.skipped, max_rows=SKIPPED_SHOWN, max_width=SKIPPED_WIDTH,
                                 every_row="--dry-run --format json") + "\n")
 
 
@@ -147,7 +150,7 @@ def _print_result(result: ApplyResult, plan: Plan, fmt: str) -> None:
     stream.write(("" if result.ok else "smsync: ") + result.message() + "\n")
     if result.outcome != "dry-run" and len(result.skipped):
         sys.stdout.write(f"\nNot imported ({len(result.skipped)})\n")
-        sys.stdout.write(table_text(result.skipped, max_rows=200, max_width=90, every_row=EVERY_ROW) + "\n")
+        sys.stdout.write(table_text(result.skipped, max_rows=200, max_width=SKIPPED_WIDTH, every_row=EVERY_ROW) + "\n")
 
 
 def run(args: argparse.Namespace) -> int:

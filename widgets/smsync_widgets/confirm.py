@@ -15,7 +15,6 @@ from typing import Any, Protocol
 import ipywidgets as w
 import pandas as pd
 
-from smsync_core import schema
 from smsync_widgets import text
 from smsync_widgets.grid import sentence
 
@@ -65,13 +64,6 @@ def _field_label(field: Any) -> str:
     return text.label(str(field))
 
 
-def in_words(reason: str) -> str:
-    """A skip reason with the rule codes it names said in words (``error finding: id-duplicate``)."""
-    for rule, title in schema.RULE_TITLES.items():
-        reason = reason.replace(rule, title.lower() if not title.startswith("Client Number") else title)
-    return reason.replace("error finding: ", "")
-
-
 def customer_list(plan: PlanLike, names: pd.Series | None = None) -> pd.DataFrame:
     """One row per customer: Client Number, name, new / update / skipped, and for updates what changes."""
     name_of = (lambda ids: ids.map(names).astype(object)) if names is not None else (lambda ids: "")
@@ -100,7 +92,7 @@ def customer_list(plan: PlanLike, names: pd.Series | None = None) -> pd.DataFram
     if plan.skipped is not None and len(plan.skipped):
         ids = plan.skipped["customer_id"].astype(object)
         rows.append(pd.DataFrame({"Client Number": ids, "Name": name_of(ids),
-                                  "What happens": "Skipped: " + plan.skipped["reason"].astype(str).map(in_words),
+                                  "What happens": "Skipped: " + plan.skipped["reason"].astype(str),
                                   CUSTOMER_COLUMNS[3]: ""}))
     if not rows:
         return pd.DataFrame(columns=CUSTOMER_COLUMNS)
