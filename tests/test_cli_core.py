@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from smsync_core import schema
 from smsync_core.cli.dispatch import main
 from tests.support.data import SAGE_COLUMNS, client, customer, make_sage_db, make_smsturbo_db, sha256
 
@@ -376,9 +377,12 @@ def test_check_and_suggest_write_excel_with_headings_in_words(run: Run, tmp_path
     code, _, err = run("check", "--sage", sage, "--format", "xlsx", "--output", "check.xlsx")
     assert code == 0 and err == ""
     findings, by_rule = _sheets(tmp_path / "check.xlsx").values()
-    assert findings[0] == ("Customer ID", "Name", "Rule", "Severity", "Field", "Message")
-    assert (None, "No Number Yet", "id-empty", "error") in {r[:4] for r in findings[1:]}  # blank, not "   "
-    assert by_rule[0] == ("Severity", "Rule", "Clients") and ("error", "id-empty", 1) in by_rule
+    # rules in words (the code last, for analysts); an empty Client Number is blank, not "   "
+    assert findings[0] == ("Customer ID", "Name", "Rule", "Severity", "Field", "Message", "Rule code")
+    assert (None, "No Number Yet", "No Client Number", "error") in {r[:4] for r in findings[1:]}
+    assert {r[2] for r in findings[1:]} >= {"No Client Number", "Inactive client"} and findings[1][-1] in schema.RULES
+    assert by_rule[0] == ("Severity", "Rule", "Clients", "Rule code")
+    assert ("error", "No Client Number", 1, "id-empty") in by_rule
     code, _, err = run("diff", "--sage", sage, "--smsturbo", turbo, "--format", "xlsx", "--output", "d.xlsx")
     import openpyxl
 

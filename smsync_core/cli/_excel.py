@@ -45,6 +45,7 @@ HEADINGS: Final[Mapping[str, str]] = {
     "smsturbo_id": "SMSTurbo customer",
     "sage_id": "Sage 100 client",
     "clients": "Clients",
+    "rule_code": "Rule code",
 }
 
 
@@ -71,6 +72,19 @@ def write_excel(sheets: Mapping[str, pd.DataFrame], path: Path) -> None:
     written = write_xlsx(sheets, path, headings=HEADINGS)
     counts = "; ".join(f"{name}: {len(frame):,}" for name, frame in sheets.items())
     sys.stdout.write(f"Excel workbook written to {written} ({counts}).\n")
+
+
+def check_sheets(findings: pd.DataFrame, counts: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """check's findings and its count by rule, each rule in words (its title); the code stays in a last column
+    (``Rule code``) for analysts who filter or join on it."""
+    from smsync_core import schema
+
+    def in_words(frame: pd.DataFrame) -> pd.DataFrame:
+        titles = frame["rule"].map(lambda r: schema.RULE_TITLES.get(str(r), str(r)))
+        return frame.assign(rule=titles, rule_code=frame["rule"])
+
+    return {FINDINGS_SHEET: in_words(findings.assign(customer_id=blank_ids(findings["customer_id"]))),
+            RULES_SHEET: in_words(counts)}
 
 
 def diff_sheets(rec: Reconciliation) -> dict[str, pd.DataFrame]:

@@ -25,8 +25,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 def run(args: argparse.Namespace) -> int:
     """Print the findings (or write them to Excel); exit 0 whatever was found."""
     from smsync_core.cli._common import records, table_text, workbench_from_args, write_csv, write_json
-    from smsync_core.cli._excel import FINDINGS_SHEET, RULES_SHEET, check_output, write_excel
-    from smsync_core.outputs import blank_ids
+    from smsync_core.cli._excel import check_output, check_sheets, write_excel
     from smsync_core.validate import FINDING_COLUMNS, rule_counts
 
     excel = check_output(args)
@@ -39,8 +38,7 @@ def run(args: argparse.Namespace) -> int:
     public = findings[[c for c in FINDING_COLUMNS if c != "row"]]
     public.insert(1, "name", names.to_numpy())  # a client with no Client Number is known by its name
     if excel is not None:
-        sheet = public.assign(customer_id=blank_ids(public["customer_id"]))
-        write_excel({FINDINGS_SHEET: sheet, RULES_SHEET: rule_counts(findings)}, excel)
+        write_excel(check_sheets(public, rule_counts(findings)), excel)
     elif args.format == "json":
         write_json({"findings": records(public), "clients": len(clients)})
     elif args.format == "csv":
