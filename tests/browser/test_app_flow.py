@@ -8,14 +8,17 @@ into ``docs/screenshots`` (the README's) with ``SMSYNC_SCREENSHOTS=docs/screensh
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import urllib.request
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 import smsync_core
+from smsync_core.audit.lines import decode_changes
 from tests.browser import pages
 from tests.browser.conftest import Server
 from tests.browser.limits import IMPORT_TIMEOUT_MS, KERNEL_TIMEOUT_MS
@@ -34,6 +37,11 @@ def eligible_new(server: Server) -> set[str]:
     """What Check All must select: the eligible Sage 100 clients missing from SMSTurbo (by the core's rules)."""
     right = smsync_core.connect(server.sage_url, server.smsturbo_url).reconcile(missing_only=True).right_pane()
     return set(right.loc[right["eligible"], "customer_id"].astype(str))
+
+
+def record_folders(server: Server) -> set[Path]:
+    """The run records in the server's reports folder (a folder with a manifest)."""
+    return {m.parent for m in server.reports.glob("*/manifest.json")}
 
 
 def smsturbo_ids(server: Server) -> set[str]:
@@ -100,23 +108,28 @@ def test_first_time_migration_to_import_completed(app_server: Server, page_1280:
     pages.show_at_bottom(page.locator(".smsync-confirm .widget-hbox").last)
     pages.screenshot(page, "confirmation")
 
+    records_before = record_folders(app_server)
     pages.button(page, "Yes").click()
     done = page.get_by_text("Import completed", exact=False)
     expect(done).to_be_visible(timeout=IMPORT_TIMEOUT_MS)
-    expect(page.locator("[data-role=message]").filter(has_text="Import completed")).to_contain_text(
-        f"{len(expected)} inserted"
-    )
+    message = page.locator("[data-role=message]").filter(has_text="Import completed")
+    expect(message).to_contain_text(f"{len(expected)} inserted")
+    shown_id = re.search(r"\brun ([0-9TZ]+-[0-9a-f]+)\b", message.inner_text())
+    assert shown_id, message.inner_text()
     pages.show_at_bottom(pages.button(page, "Start again"))
     pages.screenshot(page, "completed")
 
     after = smsturbo_ids(app_server)
     assert after - before == expected  # exactly the checked clients, Julie Smith not among them
     assert before <= after
-    manifests = [json.loads(p.read_text("utf-8")) for p in app_server.reports.glob("*/manifest.json")]
-    syncs = [m for m in manifests if m["kind"] == "sync"]
-    notebooks = [m for m in manifests if m["kind"] == "notebook"]
-    assert len(syncs) == 1 and syncs[0]["outcome"] == "committed" and set(syncs[0]["selection"]) == expected
-    assert len(notebooks) == 1 and notebooks[0]["imports"] == [syncs[0]["run_id"]]  # the archived notebook run
+    # one import, one record, one id: the run the page names is the one new record, and it holds the changes
+    (record,) = record_folders(app_server) - records_before
+    assert record.name == shown_id.group(1)
+    manifest = json.loads((record / "manifest.json").read_text("utf-8"))
+    assert manifest["run_id"] == record.name and manifest["kind"] == "sync" and manifest["outcome"] == "committed"
+    assert set(manifest["selection"]) == expected and manifest["notebook"] == "reconcile.ipynb"
+    changes = decode_changes((record / "changes.jsonl").read_bytes())
+    assert {c.customer_id for c in changes} == expected and {c.action for c in changes} == {"insert"}
     verify = subprocess.run([sys.executable, "-m", "smsync_core.cli.dispatch", "verify", str(app_server.reports)],
                             capture_output=True, text=True, timeout=120, cwd=app_server.workdir)
     assert verify.returncode == 0, verify.stdout + verify.stderr
