@@ -57,7 +57,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import LCSseq, Prefix
 
 from smsync_core.schema import TEMPLATE_ID
-from smsync_core.suggest.normalise import Prepared, candidate_pairs, prepare
+from smsync_core.suggest.normalise import SIGNAL_FIELDS, Prepared, candidate_pairs, distinct, keys, prepare
 
 #: Suggestions scoring below this are not shown. A score reads as a probability, so 50 shows every candidate
 #: more likely the same client than not. On the labelled set (97 re-typed customers, 32 look-alikes without
@@ -92,82 +92,117 @@ def _empty() -> pd.DataFrame:
 
 
 def _unpartnered(frame: pd.DataFrame, other: pd.DataFrame) -> pd.DataFrame:
-    """Rows of ``frame`` whose ID is not on the other side (exact), not missing and not the template."""
-    ids = frame["customer_id"].astype("string")
+    """Rows of ``frame`` whose ID is not on the other side (exact), not missing and not the template; only the
+    columns the suggestion reads."""
+    frame = frame[[field for field in SIGNAL_FIELDS if field in frame.columns or field == "customer_id"]]
+    ids = pa.array(frame["customer_id"].astype("string").array)
+    others = pa.array(other["customer_id"].astype("string").array).cast(ids.type)
     # pyarrow's is_in hashes; pandas' isin on arrow-backed strings compares row by row in Python.
-    others = pa.array(other["customer_id"].dropna().to_numpy(dtype=object), type=pa.string())
-    partnered = pc.is_in(pa.array(ids.fillna("").to_numpy(dtype=object), type=pa.string()), value_set=others)
-    keep = ids.notna() & (ids != TEMPLATE_ID) & ~np.asarray(partnered, dtype=bool)
-    return frame[keep.to_numpy(dtype=bool)].reset_index(drop=True)
+    partnered = pc.fill_null(pc.is_in(ids, value_set=others, skip_nulls=True), False)
+    keep = pc.and_kleene(pc.not_equal(ids, TEMPLATE_ID), pc.invert(partnered))
+    kept = np.asarray(pc.fill_null(keep, False), dtype=bool)
+    return (frame if kept.all() else frame[kept]).reset_index(drop=True)
 
 
-def _pairwise(scorer: Any, left: npt.NDArray[np.object_], right: npt.NDArray[np.object_]) -> _Array:
-    """Score aligned pairs with a RapidFuzz scorer (one call for the whole batch), as float64."""
+def _take(values: pa.LargeStringArray, rows: npt.NDArray[np.int64]) -> pa.LargeStringArray:
+    """``values`` at ``rows`` (an Arrow take)."""
+    taken: pa.LargeStringArray = values.take(pa.array(rows))
+    return taken
+
+
+def _filled(values: pa.LargeStringArray) -> npt.NDArray[np.bool_]:
+    """Where ``values`` is not ""."""
+    return np.asarray(pc.not_equal(values, ""), dtype=bool)
+
+
+def _same(left: pa.LargeStringArray, right: pa.LargeStringArray) -> npt.NDArray[np.bool_]:
+    """Where the aligned values are equal."""
+    return np.asarray(pc.equal(left, right), dtype=bool)
+
+
+def _pairwise(
+    scorer: Any, left: pa.LargeStringArray, right: pa.LargeStringArray, where: npt.NDArray[np.bool_] | None = None
+) -> _Array:
+    """Score aligned pairs with a RapidFuzz scorer on every core (one call for the whole batch), as float64;
+    with ``where``, only those pairs are scored and the others are 0."""
+    if where is not None:
+        scores = np.zeros(len(left))
+        rows = np.flatnonzero(where)
+        scores[rows] = _pairwise(scorer, _take(left, rows), _take(right, rows))
+        return scores
     if len(left) == 0:
         return np.empty(0)
-    scores = process.cpdist(list(left), list(right), scorer=scorer)
-    return np.asarray(scores, dtype=np.float64)
+    queries, choices = left.to_numpy(zero_copy_only=False), right.to_numpy(zero_copy_only=False)
+    return np.asarray(process.cpdist(queries, choices, scorer=scorer, workers=-1), dtype=np.float64)
 
 
 def _id_in_name(
     ids: Prepared, names: Prepared, i: npt.NDArray[np.int64], j: npt.NDArray[np.int64]
 ) -> tuple[_Array, npt.NDArray[np.int8]]:
     """Evidence that the ID of ``ids[i]`` spells the name of ``names[j]``: (weight, 1 start / 2 abbrev)."""
-    letters, compact = ids.id_letters[i], names.compact[j]
     size = ids.letters_len[i]
     total = np.maximum(names.compact_len[j], 1)
-    prefix = _pairwise(Prefix.similarity, letters, compact)
-    common = _pairwise(LCSseq.similarity, letters, compact)
+    letters, compact = _take(ids.id_letters, i), _take(names.compact, j)
+    spells = size >= 3  # shorter IDs neither start nor abbreviate a name
+    prefix = _pairwise(Prefix.similarity, letters, compact, spells)
+    common = _pairwise(LCSseq.similarity, letters, compact, spells & (size >= 4))
     coverage = np.minimum(size / total, 1.0)
-    starts = (size >= 3) & (prefix == size)
+    starts = spells & (prefix == size)
     abbrev = ~starts & (size >= 4) & (prefix >= 1) & (common == size)
     weight = np.where(starts, 2 + 3 * coverage, np.where(abbrev, 1 + 2 * coverage, 0.0))
     return weight, np.where(starts, 1, np.where(abbrev, 2, 0)).astype(np.int8)
 
 
 def _score(s: Prepared, g: Prepared, i: npt.NDArray[np.int64], j: npt.NDArray[np.int64]) -> pd.DataFrame:
-    """Score SMSTurbo rows ``i`` against Sage rows ``j``: one row per pair with every signal."""
-    id_equal = (s.id_norm[i] == g.id_norm[j]) & (s.id_norm[i] != "")
+    """Score SMSTurbo rows ``i`` against Sage rows ``j``: one row per pair with every signal.
+
+    ``phone_at``: which of the SMSTurbo customer's phones (0 phone, 1 fax, 2 mobile) the Sage client has too,
+    -1 none.
+    """
+    id_a = _take(s.id_norm, i)
+    id_equal = _same(id_a, _take(g.id_norm, j)) & _filled(id_a)
     w_sid, sid_kind = _id_in_name(s, g, i, j)
     w_gid, gid_kind = _id_in_name(g, s, j, i)
 
-    name_a, name_b = s.name[i], g.name[j]
-    has_names = (name_a != "") & (name_b != "")
+    name_a, name_b = _take(s.name, i), _take(g.name, j)
+    has_names = _filled(name_a) & _filled(name_b)
     name_sim = np.maximum.reduce(
         [
             _pairwise(fuzz.token_sort_ratio, name_a, name_b),
-            _pairwise(fuzz.ratio, s.compact[i], g.compact[j]),
+            _pairwise(fuzz.ratio, _take(s.compact, i), _take(g.compact, j)),
             _pairwise(fuzz.token_set_ratio, name_a, name_b) - 10,
         ]
     )
     # Names alike only in trade words ("... Homeowners Association") are capped by their other words.
-    core_a, core_b = s.core[i], g.core[j]
-    has_cores = (core_a != "") & (core_b != "")
-    core_sim = np.maximum(_pairwise(fuzz.token_sort_ratio, core_a, core_b), _pairwise(fuzz.ratio, core_a, core_b))
+    core_a, core_b = _take(s.core, i), _take(g.core, j)
+    has_cores = _filled(core_a) & _filled(core_b)
+    core_sim = np.maximum(_pairwise(fuzz.token_sort_ratio, core_a, core_b, has_cores),
+                          _pairwise(fuzz.ratio, core_a, core_b, has_cores))  # fmt: skip
     name_sim = np.where(has_cores, np.minimum(name_sim, core_sim + 15), name_sim)
     name_sim = np.where(has_names, name_sim, 0.0)
     w_name = np.where(has_names, np.clip((name_sim - 70) / 5, -3, 6), 0.0)
 
-    phone = np.full(len(i), "", dtype=object)
-    for sp in s.phones:
-        for gp in g.phones:
-            phone = np.where((phone == "") & (sp[i] == gp[j]) & (sp[i] != ""), sp[i], phone)
-    s_has = np.logical_or.reduce([p[i] != "" for p in s.phones])
-    g_has = np.logical_or.reduce([p[j] != "" for p in g.phones])
-    phone_conflict = (phone == "") & s_has & g_has
-    w_phone = np.where(phone != "", 5.0, np.where(phone_conflict, -1.0, 0.0))
+    s_phones, g_phones = [_take(p, i) for p in s.phones], [_take(p, j) for p in g.phones]
+    s_has = np.logical_or.reduce([_filled(p) for p in s_phones])
+    g_has = np.logical_or.reduce([_filled(p) for p in g_phones])
+    phone_at = np.full(len(i), -1, dtype=np.int8)
+    for at, sp in enumerate(s_phones):
+        for gp in g_phones:
+            phone_at[(phone_at < 0) & _same(sp, gp) & _filled(sp)] = at
+    phone_conflict = (phone_at < 0) & s_has & g_has
+    w_phone = np.where(phone_at >= 0, 5.0, np.where(phone_conflict, -1.0, 0.0))
 
-    email_a, email_b = s.email[i], g.email[j]
-    email_equal = (email_a == email_b) & (email_a != "")
-    email_conflict = ~email_equal & (email_a != "") & (email_b != "")
+    email_a, email_b = _take(s.email, i), _take(g.email, j)
+    email_equal = _same(email_a, email_b) & _filled(email_a)
+    email_conflict = ~email_equal & _filled(email_a) & _filled(email_b)
     w_email = np.where(email_equal, 6.0, np.where(email_conflict, -0.5, 0.0))
 
-    postal_a, postal_b = s.postal[i], g.postal[j]
-    postal_equal = (postal_a == postal_b) & (postal_a != "")
-    postal_conflict = ~postal_equal & (postal_a != "") & (postal_b != "")
-    street_a, street_b = s.street[i], g.street[j]
-    has_streets = (street_a != "") & (street_b != "")
-    street_sim = np.where(has_streets, _pairwise(fuzz.token_sort_ratio, street_a, street_b), 0.0)
+    postal_a, postal_b = _take(s.postal, i), _take(g.postal, j)
+    postal_equal = _same(postal_a, postal_b) & _filled(postal_a)
+    postal_conflict = ~postal_equal & _filled(postal_a) & _filled(postal_b)
+    street_a, street_b = _take(s.street, i), _take(g.street, j)
+    has_streets = _filled(street_a) & _filled(street_b)
+    street_sim = _pairwise(fuzz.token_sort_ratio, street_a, street_b, has_streets)
     w_street = np.where(
         has_streets & postal_equal,
         np.clip((street_sim - 60) / 10, -1, 3),
@@ -180,10 +215,10 @@ def _score(s: Prepared, g: Prepared, i: npt.NDArray[np.int64], j: npt.NDArray[np
     return pd.DataFrame(
         {
             "i": i, "j": j, "score": score, "id_equal": id_equal, "sid_kind": sid_kind, "gid_kind": gid_kind,
-            "has_names": has_names, "name_sim": name_sim, "w_name": w_name, "phone": phone,
+            "has_names": has_names, "name_sim": name_sim, "w_name": w_name, "phone_at": phone_at,
             "phone_conflict": phone_conflict, "email_equal": email_equal, "email_conflict": email_conflict,
-            "postal_equal": postal_equal, "postal_conflict": postal_conflict, "postal_a": postal_a,
-            "postal_b": postal_b, "has_streets": has_streets, "street_sim": street_sim,
+            "postal_equal": postal_equal, "postal_conflict": postal_conflict, "has_streets": has_streets,
+            "street_sim": street_sim,
         }
     )  # fmt: skip
 
@@ -196,27 +231,34 @@ def _reasons(pairs: pd.DataFrame, s: Prepared, g: Prepared) -> list[tuple[str, .
     def pct(column: str) -> pd.Series:
         return pairs[column].round().astype(int).astype(str) + "%"
 
+    def strings(values: pa.LargeStringArray, rows: npt.NDArray[np.int64]) -> pd.Series:
+        return pd.Series(_take(values, rows).to_numpy(zero_copy_only=False), index=pairs.index, dtype=object)
+
     def text(mask: object, values: object) -> pd.Series:
-        series = values if isinstance(values, pd.Series) else pd.Series([values] * n, dtype=object)
+        series = values if isinstance(values, pd.Series) else pd.Series([values] * n, index=pairs.index, dtype=object)
         return series.astype(object).where(np.asarray(mask, dtype=bool), "")
 
     def id_name(kind: pd.Series, ids: Prepared, rows: npt.NDArray[np.int64], names: Prepared,
                 other: npt.NDArray[np.int64]) -> pd.Series:  # fmt: skip
-        ident = pd.Series(ids.customer_id[rows], dtype=object)
-        name = pd.Series(names.raw_name[other], dtype=object).str.strip()
+        ident = strings(ids.customer_id, rows)
+        name = strings(names.raw_name, other).str.strip()
         start = "ID " + ident + ' is the start of the name "' + name + '"'
         abbrev = "ID " + ident + ' abbreviates the name "' + name + '"'
         return text(kind == 1, start).where(kind != 2, abbrev)
 
     sim, street = pairs["name_sim"], pairs["street_sim"]
-    postal = pairs["postal_a"].astype(object)
+    postal = strings(s.postal, i)
+    phone_at = pairs["phone_at"].to_numpy()
+    phone = pd.Series("", index=pairs.index, dtype=object)
+    for at, values in enumerate(s.phones):
+        phone = phone.where(phone_at != at, strings(values, i))
     columns = [
         text(pairs["id_equal"], "IDs equal after normalising case, separators and leading zeros"),
         id_name(pairs["sid_kind"], s, i, g, j),
         id_name(pairs["gid_kind"], g, j, s, i),
         text(pairs["has_names"] & (sim >= 85), "names match (" + pct("name_sim") + ") after removing legal suffixes"),
         text(pairs["has_names"] & (sim >= 70) & (sim < 85), "names similar (" + pct("name_sim") + ")"),
-        text(pairs["phone"] != "", "same phone digits " + pairs["phone"].astype(object)),
+        text(phone_at >= 0, "same phone digits " + phone),
         text(pairs["email_equal"], "same e-mail"),
         text(pairs["postal_equal"] & pairs["has_streets"] & (street >= 70),
              "same postal code " + postal + " and similar street (" + pct("street_sim") + ")"),
@@ -224,8 +266,7 @@ def _reasons(pairs: pd.DataFrame, s: Prepared, g: Prepared) -> list[tuple[str, .
         text(pairs["has_names"] & (pairs["w_name"] < 0), "names differ (" + pct("name_sim") + ")"),
         text(pairs["phone_conflict"], "different phone numbers"),
         text(pairs["email_conflict"], "different e-mails"),
-        text(pairs["postal_conflict"],
-             "different postal codes " + postal + " / " + pairs["postal_b"].astype(object)),
+        text(pairs["postal_conflict"], "different postal codes " + postal + " / " + strings(g.postal, j)),
     ]  # fmt: skip
     rows = zip(*(column.to_numpy(dtype=object) for column in columns), strict=True)
     return [tuple(reason for reason in row if reason) for row in rows]
@@ -266,9 +307,12 @@ def suggest(
         ``"smsturbo->sage"`` for the candidates of an SMSTurbo-only customer and ``"sage->smsturbo"`` for
         those of a Sage-only client; sorted by direction, the unpartnered ID, then rank.
     """
-    s = prepare(_unpartnered(smsturbo, sage))
-    g = prepare(_unpartnered(sage, smsturbo))
-    i, j = candidate_pairs(s, g)
+    s_frame, g_frame = _unpartnered(smsturbo, sage), _unpartnered(sage, smsturbo)
+    i, j = candidate_pairs(keys(s_frame), keys(g_frame))
+    # Only the records in some pair are scored, so only they are prepared (row by row: the same values).
+    s_rows, g_rows = distinct(i), distinct(j)
+    s, g = prepare(s_frame.take(s_rows)), prepare(g_frame.take(g_rows))
+    i, j = np.searchsorted(s_rows, i), np.searchsorted(g_rows, j)
     total = len(i)
     kept: list[pd.DataFrame] = []
     for start in range(0, total, CHUNK):
@@ -283,11 +327,18 @@ def suggest(
     pairs = pd.concat(kept, ignore_index=True)
     if pairs.empty:
         return _empty()
-    pairs["reasons"] = _reasons(pairs, s, g)
-    pairs["smsturbo_id"] = pd.array(s.customer_id[pairs["i"].to_numpy()], dtype="string")
-    pairs["sage_id"] = pd.array(g.customer_id[pairs["j"].to_numpy()], dtype="string")
-    # A Sage ID held by several rows (an id-duplicate finding) is suggested once, with its best row.
-    pairs["_why"] = pairs["reasons"].map("|".join)
+    pairs["smsturbo_id"] = pd.array(
+        _take(s.customer_id, pairs["i"].to_numpy()).to_numpy(zero_copy_only=False), dtype="string"
+    )
+    pairs["sage_id"] = pd.array(
+        _take(g.customer_id, pairs["j"].to_numpy()).to_numpy(zero_copy_only=False), dtype="string"
+    )
+    # A Sage ID held by several rows (an id-duplicate finding) is suggested once, with its best row (ties: the
+    # first reasons in text order; only such pairs need their reasons before ranking).
+    pairs["_why"] = ""
+    twice = pairs.duplicated(["smsturbo_id", "sage_id"], keep=False).to_numpy()
+    if twice.any():
+        pairs.loc[twice, "_why"] = ["|".join(reasons) for reasons in _reasons(pairs[twice], s, g)]
     pairs = pairs.sort_values(["smsturbo_id", "sage_id", "score", "_why"], ascending=[True, True, False, True])
     pairs = pairs.drop_duplicates(["smsturbo_id", "sage_id"])
     result = pd.concat(
@@ -297,5 +348,6 @@ def suggest(
         ],
         ignore_index=True,
     ).sort_values(["direction", "_key", "rank"], kind="stable")
+    result["reasons"] = _reasons(result, s, g)  # only the suggestions shown
     result = result[list(COLUMNS)].reset_index(drop=True)
     return result.astype({"direction": "string", "rank": "int64", "score": "float64"})

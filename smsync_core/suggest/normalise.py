@@ -1,14 +1,16 @@
 """Normalised views of customer records and candidate blocking for :mod:`smsync_core.suggest.engine`.
 
-Everything here works on whole columns. Normalisation never touches the canonical frames: it builds
-separate arrays that only the suggestion scoring reads (IDs are matched exactly everywhere else).
+Everything here works on whole Arrow columns (``pyarrow.compute``: RE2 regular expressions, so ``\\d`` and
+``\\s`` are ASCII's) and numpy integer arrays; no Python loop runs per row. Normalisation never touches the
+canonical frames: it builds separate arrays that only the suggestion scoring reads (IDs are matched exactly
+everywhere else).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Final
+from typing import Final, TypeAlias
 
 import numpy as np
 import numpy.typing as npt
@@ -74,138 +76,283 @@ SIGNAL_FIELDS: Final = ("customer_id", "name", "address1", "postal_code", "phone
 #: (postal codes fall back to postal code + first letter of the name).
 MAX_BLOCK: Final = 40
 
+#: Phone numbers that are one digit ten times ("0000000000"): placeholders, not numbers.
+_REPEATED: Final = pa.array([d * 10 for d in "0123456789"], pa.large_string())
+
+_GENERIC: Final = pa.array(sorted(GENERIC_WORDS), pa.large_string())
+_SPACE: Final = pa.scalar(" ", pa.large_string())
+_NOTHING: Final = pa.scalar("", pa.large_string())
+
+_Text: TypeAlias = pa.LargeStringArray
+
+
+def _mask(chars: bytes) -> npt.NDArray[np.bool_]:
+    """Byte -> whether it is one of ``chars``."""
+    mask = np.zeros(256, dtype=bool)
+    mask[list(chars)] = True
+    return mask
+
+
+_DIGIT_CHARS: Final = b"0123456789"
+_UPPER_CHARS: Final = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+_LOWER_CHARS: Final = _UPPER_CHARS.lower()
+#: Byte -> itself for ASCII digits and lower-case letters, A-Z -> a-z, anything else a space.
+_WORD_BYTES: Final = np.full(256, ord(" "), dtype=np.uint8)
+_WORD_BYTES[list(_DIGIT_CHARS + _LOWER_CHARS + _UPPER_CHARS)] = list(_DIGIT_CHARS + _LOWER_CHARS + _LOWER_CHARS)
+#: Byte -> its ASCII upper case.
+_TO_UPPER: Final = np.arange(256, dtype=np.uint8)
+_TO_UPPER[list(_LOWER_CHARS)] = list(_UPPER_CHARS)
+_DIGITS: Final = _mask(_DIGIT_CHARS)
+_LETTERS: Final = _mask(_UPPER_CHARS)
+_ALNUM: Final = _mask(_DIGIT_CHARS + _UPPER_CHARS)
+_NOT_SPACE: Final = ~_mask(b" ")
+_NOT_APOSTROPHE: Final = ~_mask(b"'")
+
+_Rows: TypeAlias = npt.NDArray[np.int64]
+
 
 @dataclass(frozen=True)
-class Prepared:
-    """Normalised columns of one side, aligned with its unpartnered records (position = row number).
+class Keys:
+    """What blocking reads of one side, aligned with its unpartnered records (position = row number).
 
     ``id_norm``: upper case, separators dropped, leading zeros of every digit run dropped.
-    ``id_letters``: the letters of the ID. ``name``: tokens after abbreviations and legal suffixes.
-    ``core``: ``name`` without :data:`GENERIC_WORDS`. ``compact``: ``name`` without spaces, upper case.
-    ``street``: address1 normalised.
-    ``postal``: 5-digit postal code. ``phones``: the last 10 digits of phone, fax and mobile.
-    ``email``: lower-cased e-mail. Missing values are "" in the text arrays; ``*_len`` are string lengths.
+    ``id_letters``: the letters of the ID. ``name``: tokens after abbreviations and legal suffixes, and
+    ``tokens`` / ``token_rows`` those tokens with the row of each. ``compact``: ``name`` without spaces,
+    upper case. ``postal``: 5-digit postal code. ``phones``: the last 10 digits of phone, fax and mobile.
+    ``email``: lower-cased e-mail. Missing values are "" in the text arrays (Arrow ``large_string``, no nulls).
     """
 
-    customer_id: npt.NDArray[np.object_]
-    raw_name: npt.NDArray[np.object_]
-    id_norm: npt.NDArray[np.object_]
-    id_letters: npt.NDArray[np.object_]
-    name: npt.NDArray[np.object_]
-    core: npt.NDArray[np.object_]
-    compact: npt.NDArray[np.object_]
-    letters_len: npt.NDArray[np.int64]
-    compact_len: npt.NDArray[np.int64]
-    street: npt.NDArray[np.object_]
-    postal: npt.NDArray[np.object_]
-    phones: tuple[npt.NDArray[np.object_], ...]
-    email: npt.NDArray[np.object_]
-    tokens: pd.Series
+    id_norm: _Text
+    id_letters: _Text
+    name: _Text
+    compact: _Text
+    postal: _Text
+    phones: tuple[_Text, ...]
+    email: _Text
+    tokens: _Text
+    token_rows: _Rows
 
     def __len__(self) -> int:
-        return len(self.customer_id)
+        return len(self.id_norm)
 
 
-def _text(frame: pd.DataFrame, field: str) -> pd.Series:
-    """Return ``field`` as a string Series with "" for missing (all "" when the column is absent)."""
+@dataclass(frozen=True)
+class Prepared(Keys):
+    """:class:`Keys` and what scoring reads besides: the ID and name as given, ``core`` (``name`` without
+    :data:`GENERIC_WORDS`), ``street`` (address1 normalised) and the lengths of ``id_letters`` and ``compact``.
+    """
+
+    customer_id: _Text
+    raw_name: _Text
+    core: _Text
+    street: _Text
+    letters_len: npt.NDArray[np.int64]
+    compact_len: npt.NDArray[np.int64]
+
+
+def _text(frame: pd.DataFrame, field: str) -> _Text:
+    """``field`` as an Arrow string array with "" for missing (all "" when the column is absent)."""
     if field not in frame.columns:
-        return pd.Series([""] * len(frame), dtype="string")
-    return frame[field].astype("string").fillna("").reset_index(drop=True)
+        return pc.fill_null(pa.nulls(len(frame), pa.large_string()), "")
+    values = pa.array(frame[field].astype("string").array)
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    filled: _Text = pc.fill_null(values.cast(pa.large_string()), "")
+    return filled
 
 
-def _tokens(text: pd.Series, mapping: Mapping[str, str], drop: frozenset[str]) -> pd.Series:
-    """Split ``text`` into lower-case ASCII tokens, indexed by row, with ``mapping`` applied."""
-    clean = (
-        text.str.normalize("NFKD")
-        .str.lower()
-        .str.replace("&", " and ", regex=False)
-        .str.replace("'", "", regex=False)
-        .str.replace(r"[^0-9a-z]+", " ", regex=True)
-    )
-    tokens = clean.str.split().explode().dropna().astype(object)
-    mapped = tokens.map(mapping)
-    tokens = mapped.where(mapped.notna(), tokens)
-    return tokens[(tokens != "") & ~tokens.isin(drop)]
+def _lengths(text: _Text) -> npt.NDArray[np.int64]:
+    """Characters per string, as int64."""
+    return np.asarray(pc.utf8_length(text), dtype=np.int64)
 
 
-def _joined(tokens: pd.Series, size: int) -> npt.NDArray[np.object_]:
-    """Join tokens back into one string per row ("" for rows without tokens)."""
-    rows = tokens.index.to_numpy(dtype=np.int64)
-    order = np.argsort(rows, kind="stable")
-    offsets = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=size))]).astype(np.int64)
-    values = pa.array(tokens.to_numpy(dtype=object)[order], type=pa.string())
-    lists = pa.ListArray.from_arrays(pa.array(offsets, type=pa.int32()), values)
-    return np.asarray(pc.binary_join(lists, " ").to_pylist(), dtype=object)
+def _bytes(text: _Text) -> tuple[npt.NDArray[np.uint8], _Rows]:
+    """The UTF-8 bytes of a string array without nulls, and where each string starts (``len + 1`` bounds)."""
+    _, offsets, data = text.buffers()
+    bounds = np.frombuffer(offsets, dtype=np.int64)[text.offset : text.offset + len(text) + 1]
+    raw = np.frombuffer(data, dtype=np.uint8) if data is not None else np.empty(0, dtype=np.uint8)
+    return raw[bounds[0] : bounds[-1]], bounds - bounds[0]
 
 
-def _phone(text: pd.Series) -> npt.NDArray[np.object_]:
+def _string(raw: npt.NDArray[np.uint8], bounds: _Rows) -> _Text:
+    """The string array of these bytes and bounds (no nulls)."""
+    built: _Text = pa.LargeStringArray.from_buffers(len(bounds) - 1, pa.py_buffer(bounds), pa.py_buffer(raw))
+    return built
+
+
+def _mapped(text: _Text, table: npt.NDArray[np.uint8]) -> _Text:
+    """``text`` with every byte replaced by its entry in ``table`` (ASCII bytes to ASCII bytes)."""
+    raw, bounds = _bytes(text)
+    return _string(table[raw], bounds)
+
+
+def _kept(text: _Text, keep: npt.NDArray[np.bool_]) -> _Text:
+    """``text`` with only the bytes ``keep`` marks (``keep`` treats every byte of a character outside ASCII
+    alike, so characters stay whole)."""
+    raw, bounds = _bytes(text)
+    mask = keep[raw]
+    if mask.all():
+        return text
+    before = np.zeros(len(raw) + 1, dtype=np.int32 if len(raw) < 2**31 else np.int64)
+    np.cumsum(mask, out=before[1:])  # kept bytes before each byte
+    return _string(raw[mask], before[bounds].astype(np.int64))
+
+
+def _tokens(text: _Text, mapping: Mapping[str, str], drop: frozenset[str]) -> tuple[_Text, _Rows]:
+    """Lower-case ASCII tokens of ``text`` with ``mapping`` applied, and the row of each (ascending).
+
+    Accents are split off (NFKD) and every character but a-z and 0-9 separates words, except "'" (dropped:
+    O'Brien is obrien) and "&" (the word "and"). After NFKD only A-Z lower-case to a-z, so ASCII's case
+    mapping is Unicode's here. Mapping and dropping work on the distinct words.
+    """
+    clean = _kept(pc.utf8_normalize(text, form="NFKD"), _NOT_APOSTROPHE)
+    if "and" not in drop:  # where "and" is dropped, "&" is only a separator
+        clean = pc.replace_substring(clean, "&", " and ")
+    lists = pc.split_pattern(_mapped(clean, _WORD_BYTES), " ")
+    coded = pc.dictionary_encode(pc.list_flatten(lists))
+    rows = np.asarray(pc.list_parent_indices(lists), dtype=np.int64)
+    words = coded.dictionary
+    found = pc.index_in(words, value_set=pa.array(list(mapping), pa.large_string()))
+    words = pc.coalesce(pa.array(list(mapping.values()), pa.large_string()).take(found), words)
+    dropped = np.asarray(pc.is_in(words, value_set=pa.array(sorted(drop | {""}), pa.large_string())), dtype=bool)
+    at = np.asarray(coded.indices, dtype=np.int64)
+    keep = ~dropped[at]
+    return words.take(pa.array(at[keep])), rows[keep]
+
+
+def _joined(tokens: _Text, rows: _Rows, size: int) -> _Text:
+    """Join tokens back into one string per row ("" for rows without tokens); ``rows`` ascending."""
+    offsets = np.zeros(size + 1, dtype=np.int32)
+    np.cumsum(np.bincount(rows, minlength=size), out=offsets[1:])
+    joined: _Text = pc.binary_join(pa.ListArray.from_arrays(pa.array(offsets), tokens), _SPACE)
+    return joined
+
+
+def _phone(text: _Text) -> _Text:
     """Last 10 digits of a phone number, "" when fewer than 10 digits or one digit repeated."""
-    digits = text.str.replace(r"\D+", "", regex=True)
-    last10 = digits.str.slice(-10)
-    usable = (digits.str.len() >= 10) & ~last10.str.fullmatch("|".join(d * 10 for d in "0123456789"))
-    return last10.where(usable, "").fillna("").to_numpy(dtype=object)
+    digits = _kept(text, _DIGITS)
+    last10 = pc.utf8_slice_codeunits(digits, -10)
+    usable = pc.and_(pc.greater_equal(pc.binary_length(digits), 10), pc.invert(pc.is_in(last10, value_set=_REPEATED)))
+    phone: _Text = pc.if_else(usable, last10, "")
+    return phone
+
+
+def keys(frame: pd.DataFrame) -> Keys:
+    """The blocking columns of ``frame`` (a canonical Sage or SMSTurbo frame)."""
+    id_upper = pc.utf8_upper(_text(frame, "customer_id"))
+    id_norm = pc.replace_substring_regex(id_upper, "(^|[^0-9])0+([0-9])", r"\1\2")  # leading zeros of digit runs
+    tokens, token_rows = _tokens(_text(frame, "name"), NAME_ABBREVIATIONS, NAME_STOPWORDS)
+    name = _joined(tokens, token_rows, len(frame))
+    email = pc.utf8_lower(pc.utf8_trim_whitespace(_text(frame, "email")))
+    return Keys(
+        id_norm=_kept(id_norm, _ALNUM),
+        id_letters=_kept(id_upper, _LETTERS),
+        name=name,
+        compact=_mapped(_kept(name, _NOT_SPACE), _TO_UPPER),  # name is ASCII: [0-9a-z ]
+        postal=pc.fill_null(pc.struct_field(pc.extract_regex(_text(frame, "postal_code"), r"^\s*(?P<z>\d{5})"), 0), ""),
+        phones=tuple(_phone(_text(frame, field)) for field in ("phone", "fax", "mobile")),
+        email=pc.if_else(pc.match_substring(email, "@"), email, ""),
+        tokens=tokens,
+        token_rows=token_rows,
+    )
 
 
 def prepare(frame: pd.DataFrame) -> Prepared:
-    """Build the normalised columns of ``frame`` (a canonical Sage or SMSTurbo frame)."""
-    size = len(frame)
-    ids = _text(frame, "customer_id")
-    id_upper = ids.str.upper()
-    id_norm = id_upper.str.replace(r"(?<![0-9])0+(?=[0-9])", "", regex=True).str.replace(r"[^0-9A-Z]+", "", regex=True)
-    name_text = _text(frame, "name")
-    name_tokens = _tokens(name_text, NAME_ABBREVIATIONS, NAME_STOPWORDS)
-    name = _joined(name_tokens, size)
-    street = _joined(_tokens(_text(frame, "address1"), STREET_ABBREVIATIONS, frozenset()), size)
-    postal = _text(frame, "postal_code").str.extract(r"^\s*(\d{5})", expand=False).fillna("")
-    letters = id_upper.str.replace(r"[^A-Z]+", "", regex=True)
-    compact = pd.Series(name, dtype="string").str.replace(" ", "").str.upper()
-    email = _text(frame, "email").str.strip().str.lower()
-    email = email.where(email.str.contains("@", regex=False), "")
+    """Build the normalised columns of ``frame`` (a canonical Sage or SMSTurbo frame) for scoring."""
+    blocking = keys(frame)
+    generic = np.asarray(pc.is_in(blocking.tokens, value_set=_GENERIC), dtype=bool)
+    core = _joined(blocking.tokens.filter(pa.array(~generic)), blocking.token_rows[~generic], len(frame))
     return Prepared(
-        customer_id=ids.to_numpy(dtype=object),
-        raw_name=name_text.to_numpy(dtype=object),
-        id_norm=id_norm.to_numpy(dtype=object),
-        id_letters=letters.to_numpy(dtype=object),
-        name=name,
-        core=_joined(name_tokens[~name_tokens.isin(GENERIC_WORDS)], size),
-        compact=compact.to_numpy(dtype=object),
-        letters_len=np.asarray(letters.str.len(), dtype=np.int64),
-        compact_len=np.asarray(compact.str.len(), dtype=np.int64),
-        street=street,
-        postal=postal.to_numpy(dtype=object),
-        phones=tuple(_phone(_text(frame, field)) for field in ("phone", "fax", "mobile")),
-        email=email.to_numpy(dtype=object),
-        tokens=name_tokens,
+        **vars(blocking),
+        customer_id=_text(frame, "customer_id"),
+        raw_name=_text(frame, "name"),
+        core=core,
+        street=_joined(*_tokens(_text(frame, "address1"), STREET_ABBREVIATIONS, frozenset()), len(frame)),
+        letters_len=_lengths(blocking.id_letters),
+        compact_len=_lengths(blocking.compact),
     )
 
 
-def _keys(side: Prepared) -> pd.DataFrame:
-    """Blocking keys of one side: frame of ``key`` (text, prefixed by kind) and ``pos`` (row)."""
-    pos = np.arange(len(side))
-    parts: list[pd.DataFrame] = []
+def _head(text: _Text) -> tuple[_Text, _Rows]:
+    """The first four characters of each string that has at least four, and their rows."""
+    rows = np.flatnonzero(_lengths(text) >= 4)
+    return pc.utf8_slice_codeunits(text.take(pa.array(rows)), 0, 4), rows
 
-    def add(kind: str, values: npt.NDArray[np.object_], rows: npt.NDArray[np.int64], keep: object) -> None:
-        mask = np.asarray(keep, dtype=bool)
-        parts.append(pd.DataFrame({"key": kind + values[mask].astype(str), "pos": rows[mask]}))
 
-    lengths = pd.Series(side.id_norm, dtype="string").str.len().to_numpy()
-    add("i", side.id_norm, pos, lengths >= 2)
-    add("p", side.postal, pos, side.postal != "")
-    initial = pd.Series(side.compact, dtype="string").str.slice(0, 1).to_numpy(dtype=object)
-    add("q", side.postal + initial, pos, (side.postal != "") & (initial != ""))
+def _entries(side: Keys) -> Iterator[tuple[str, _Text, _Rows]]:
+    """Blocking keys of one side: (kind, key values, rows). Keys of the same kind are compared."""
+    pos = np.arange(len(side), dtype=np.int64)
+
+    def where(values: _Text, mask: npt.NDArray[np.bool_]) -> tuple[_Text, _Rows]:
+        return values.filter(pa.array(mask)), pos[mask]
+
+    yield "i", *where(side.id_norm, _lengths(side.id_norm) >= 2)
+    has_postal = np.asarray(pc.not_equal(side.postal, ""), dtype=bool)
+    yield "p", *where(side.postal, has_postal)
+    initial = pc.utf8_slice_codeunits(side.compact, 0, 1)
+    has_initial = np.asarray(pc.not_equal(initial, ""), dtype=bool)
+    yield "q", *where(pc.binary_join_element_wise(side.postal, initial, _NOTHING), has_postal & has_initial)
     for phone in side.phones:
-        add("t", phone, pos, phone != "")
-    add("e", side.email, pos, side.email != "")
-    tokens = side.tokens[side.tokens.str.len() >= 3]
-    add("n", tokens.to_numpy(dtype=object), tokens.index.to_numpy(dtype=np.int64), np.ones(len(tokens)))
-    for text in (side.compact, side.id_letters):
-        head = pd.Series(text, dtype="string").str.slice(0, 4).to_numpy(dtype=object)
-        add("f", head, pos, pd.Series(head, dtype="string").str.len().to_numpy() == 4)
-    return pd.concat(parts, ignore_index=True).drop_duplicates()
+        yield "t", *where(phone, np.asarray(pc.not_equal(phone, ""), dtype=bool))
+    yield "e", *where(side.email, np.asarray(pc.not_equal(side.email, ""), dtype=bool))
+    long = _lengths(side.tokens) >= 3
+    yield "n", side.tokens.filter(pa.array(long)), side.token_rows[long]
+    yield "f", *_head(side.compact)
+    yield "f", *_head(side.id_letters)
 
 
-def candidate_pairs(left: Prepared, right: Prepared) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
-    """Return aligned row numbers ``(i, j)`` of every pair sharing a blocking key, each pair once.
+def distinct(values: _Rows) -> _Rows:
+    """The distinct values, ascending (sorting: numpy's hashing ``unique`` is several times slower here)."""
+    ordered = np.sort(values)
+    keep = np.ones(len(ordered), dtype=bool)
+    np.not_equal(ordered[1:], ordered[:-1], out=keep[1:])
+    return ordered[keep]
+
+
+def _shared(left: Keys, right: Keys) -> tuple[_Rows, _Rows, _Rows, _Rows]:
+    """The blocking keys the two sides share, as integer codes: (left codes, left rows, right codes, right rows).
+
+    Each (code, row) appears once per side, ordered by code then row; equal codes are equal keys of the same
+    kind. A key only one side holds pairs nothing, so it is dropped before anything is hashed but a set of the
+    smaller side's values.
+    """
+    kinds: dict[str, tuple[list[_Text], list[_Rows], list[_Text], list[_Rows]]] = {}
+    for side, at in ((left, 0), (right, 2)):
+        for kind, values, rows in _entries(side):
+            parts = kinds.setdefault(kind, ([], [], [], []))
+            parts[at].append(values)
+            parts[at + 1].append(rows)
+    out: list[list[_Rows]] = [[], [], [], []]
+    offset = 0
+    for lvalues, lrows, rvalues, rrows in kinds.values():
+        lv, rv = pa.concat_arrays(lvalues), pa.concat_arrays(rvalues)
+        lr, rr = np.concatenate(lrows), np.concatenate(rrows)
+        if len(lv) > len(rv):  # filter the larger side by the smaller's values, then the smaller by what is left
+            lkeep = np.asarray(pc.is_in(lv, value_set=rv), dtype=bool)
+            lv, lr = lv.filter(pa.array(lkeep)), lr[lkeep]
+            rkeep = np.asarray(pc.is_in(rv, value_set=lv), dtype=bool)
+            rv, rr = rv.filter(pa.array(rkeep)), rr[rkeep]
+        else:
+            rkeep = np.asarray(pc.is_in(rv, value_set=lv), dtype=bool)
+            rv, rr = rv.filter(pa.array(rkeep)), rr[rkeep]
+            lkeep = np.asarray(pc.is_in(lv, value_set=rv), dtype=bool)
+            lv, lr = lv.filter(pa.array(lkeep)), lr[lkeep]
+        encoded = pc.dictionary_encode(pa.concat_arrays([lv, rv]))
+        codes = np.asarray(encoded.indices, dtype=np.int64) + offset
+        out[0].append(codes[: len(lv)])
+        out[1].append(lr)
+        out[2].append(codes[len(lv) :])
+        out[3].append(rr)
+        offset += len(encoded.dictionary)
+    result: list[_Rows] = []
+    for codes_at, rows_at, size in ((0, 1, len(left)), (2, 3, len(right))):
+        flat = distinct(np.concatenate(out[codes_at]) * size + np.concatenate(out[rows_at]))
+        result += [flat // size, flat % size]
+    return result[0], result[1], result[2], result[3]
+
+
+def candidate_pairs(left: Keys, right: Keys) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Return aligned row numbers ``(i, j)`` of every pair sharing a blocking key, each pair once, in order.
 
     A key held by more than :data:`MAX_BLOCK` records on either side (a common postal code, a word
     such as "construction") is skipped, so the number of pairs grows with the data, not its square.
@@ -213,14 +360,16 @@ def candidate_pairs(left: Prepared, right: Prepared) -> tuple[npt.NDArray[np.int
     if len(left) == 0 or len(right) == 0:
         empty = np.empty(0, dtype=np.int64)
         return empty, empty
-    lkeys, rkeys = _keys(left), _keys(right)
-    codes, _ = pd.factorize(pd.concat([lkeys["key"], rkeys["key"]], ignore_index=True))
-    lcode, rcode = codes[: len(lkeys)], codes[len(lkeys) :]
-    size = int(codes.max()) + 1
+    lcode, lrow, rcode, rrow = _shared(left, right)
+    size = int(max(lcode.max(initial=-1), rcode.max(initial=-1))) + 1
     lcount, rcount = np.bincount(lcode, minlength=size), np.bincount(rcode, minlength=size)
-    usable = (lcount > 0) & (rcount > 0) & (lcount <= MAX_BLOCK) & (rcount <= MAX_BLOCK)
-    lsel = pd.DataFrame({"code": lcode, "i": lkeys["pos"].to_numpy()})[usable[lcode]]
-    rsel = pd.DataFrame({"code": rcode, "j": rkeys["pos"].to_numpy()})[usable[rcode]]
-    pairs = lsel.merge(rsel, on="code", how="inner")
-    pair_id = np.unique(pairs["i"].to_numpy(dtype=np.int64) * len(right) + pairs["j"].to_numpy(dtype=np.int64))
+    usable = (lcount <= MAX_BLOCK) & (rcount <= MAX_BLOCK)  # every code here is on both sides
+    lkeep, rkeep = usable[lcode], usable[rcode]
+    lcode, lrow, rcode, rrow = lcode[lkeep], lrow[lkeep], rcode[rkeep], rrow[rkeep]
+    # rcode is ascending: each left key meets the run of right rows with its code
+    first = np.searchsorted(rcode, lcode, side="left")
+    run = rcount[lcode]
+    i = np.repeat(lrow, run)
+    j = rrow[np.repeat(first - np.cumsum(run) + run, run) + np.arange(int(run.sum()))]
+    pair_id = distinct(i * len(right) + j)
     return pair_id // len(right), pair_id % len(right)
