@@ -4,9 +4,11 @@ For each size (clients per side; 100,000 and 1,000,000, or 10,000 and 100,000 wi
 built once and measured: read + full reconciliation against pandas.read_sql + datacompy (wall and peak memory),
 against polars + connectorx, DuckDB over ADBC Arrow (their answers checked equal to smsync's) and the bare ADBC
 reads; smsync's read of the client table against a bare DBAPI fetchall; and the panes against the reconciliation
-they show. Then the import of 100,000 new customers (10,000 with ``--quick``) against a bare executemany on SQLite and
+they show, and the possible-duplicate hints against the rest of that reconciliation (timed inside it). Then the
+import of 100,000 new customers (10,000 with ``--quick``) against a bare executemany on SQLite and
 on PostgreSQL (a database created and dropped here; ``--no-postgres`` without a server), and a papermill run of
-``notebooks/reconcile.ipynb`` on the demo against one of an empty notebook. Every figure is the median of
+``notebooks/reconcile.ipynb`` on the demo against one of an empty notebook, and ``suggest`` on 100,000 x 100,000
+unpartnered customers (10,000 with ``--quick``) against its 10 s goal. Every figure is the median of
 ``--repeat`` runs (``--large-repeat`` at 1,000,000), smsync and its baseline alternating in the same run.
 
     .venv/bin/python benchmarks/run_all.py [--quick] [--repeat 5] [--large-repeat 3] [--no-postgres]
@@ -28,6 +30,7 @@ import bench_notebook
 import bench_panes
 import bench_peers
 import bench_read
+import bench_suggest
 from common import Row, machine, markdown, text_table, write_table
 
 from smsync_core.demo import build_demo
@@ -44,18 +47,18 @@ def main() -> None:
     parser.add_argument("--large-repeat", type=int, default=3, help="runs per figure at 1,000,000 (default 3)")
     parser.add_argument("--no-postgres", action="store_true", help="skip the PostgreSQL import")
     parser.add_argument("--postgres", default=bench_import.POSTGRES, help="PostgreSQL server URL")
-    parser.add_argument("--only", nargs="+", choices=["reconcile", "peers", "read", "panes", "import", "notebook"],
-                        help="run only these benchmarks")
+    parser.add_argument("--only", nargs="+", help="run only these benchmarks",
+                        choices=["reconcile", "peers", "read", "panes", "hints", "import", "notebook", "suggest"])
     args = parser.parse_args()
     sizes = [10_000, 100_000] if args.quick else [100_000, 1_000_000]
     import_rows = 10_000 if args.quick else 100_000
-    wanted = set(args.only or ["reconcile", "peers", "read", "panes", "import", "notebook"])
+    wanted = set(args.only or ["reconcile", "peers", "read", "panes", "hints", "import", "notebook", "suggest"])
     rows: list[Row] = []
     stem = "bench-quick" if args.quick else "bench"
     started = time.perf_counter()
     per_size: list[tuple[str, Callable[[Path, int, int], list[Row]]]] = [
         ("reconcile", bench_datacompy.run), ("peers", bench_peers.run), ("read", bench_read.run),
-        ("panes", bench_panes.run)]
+        ("panes", bench_panes.run), ("hints", bench_suggest.run_hints)]
     with tempfile.TemporaryDirectory(prefix="smsync-bench-") as tmp:
         base = Path(tmp)
         for clients in sizes:
@@ -80,6 +83,10 @@ def main() -> None:
             directory = base / "notebook"
             build_demo(directory)
             rows += bench_notebook.run(directory, 300, args.repeat)
+        if "suggest" in wanted:
+            per_side = 10_000 if args.quick else 100_000
+            _say(f"suggest, {per_side:,} x {per_side:,} unpartnered customers, {min(args.repeat, 3)} runs")
+            rows += bench_suggest.run_suggest(per_side, min(args.repeat, 3))
     info = machine()
     csv_path, md_path = write_table(rows, info, stem)
     print(text_table(rows))

@@ -190,7 +190,7 @@ def _without_match(frame: pd.DataFrame) -> pd.DataFrame:
         return frame
     n = len(frame)
     return frame.assign(
-        possible_match=pd.array([None] * n, dtype=TEXT),
+        possible_match=pd.array(pa.nulls(n, pa.large_string()), dtype=TEXT),
         possible_match_score=np.full(n, np.nan),
         possible_match_reasons=_object_column([()] * n, n),
     )
@@ -208,7 +208,7 @@ def possible_matches(sage_only: pd.DataFrame, smsturbo_only: pd.DataFrame,
     frame = _without_match(sage_only.drop(columns=list(MATCH_COLUMNS), errors="ignore"))
     if len(sage_only) == 0 or len(smsturbo_only) == 0:
         return frame
-    found = suggest(sage_only, smsturbo_only, threshold=threshold, limit=1)
+    found = suggest(sage_only, smsturbo_only, threshold=threshold, limit=1, direction=TO_SMSTURBO)
     best = found[(found["direction"] == TO_SMSTURBO) & (found["rank"] == 1)].drop_duplicates("sage_id")
     if best.empty:
         return frame

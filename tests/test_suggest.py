@@ -270,3 +270,39 @@ def test_customers_with_nothing_to_compare_get_no_suggestion_and_no_crash() -> N
     assert len(suggest(blank, blank.assign(customer_id=pd.array(["0001", "0002"], dtype="string")))) == 0
     assert len(suggest(blank, other)) == 0
     assert len(suggest(other, blank)) == 0
+
+
+def test_normalisation_rules() -> None:
+    """The normalised columns follow the documented rules (whole-column code: accents, apostrophes, "&",
+    abbreviations, legal words, leading zeros, phone placeholders, postal codes, e-mail case)."""
+    frame = pd.DataFrame(
+        {
+            "customer_id": ["00012-a", "x007y008", "0,01", "AB"],
+            "name": ["O'Brien Bros. Const & Sons, Inc.", "Café Élan", "  ", pd.NA],
+            "address1": ["12 North Main Street #4", "Main & 5th", pd.NA, ""],
+            "postal_code": [" 80202-1234", "8020", "abcde", pd.NA],
+            "phone": ["(303) 555-0100", "1-303-555-0100", "0000000000", "555-1111"],
+            "email": [" Bob@Example.COM ", "none", pd.NA, "a@b"],
+        },
+        dtype="string",
+    )
+    side = prepare(frame)
+    assert side.id_norm.to_pylist() == ["12A", "X7Y8", "01", "AB"]
+    assert side.id_letters.to_pylist() == ["A", "XY", "", "AB"]
+    assert side.name.to_pylist() == ["obrien brothers construction sons", "cafe elan", "", ""]
+    assert side.core.to_pylist() == ["obrien brothers sons", "cafe elan", "", ""]
+    assert side.compact.to_pylist() == ["OBRIENBROTHERSCONSTRUCTIONSONS", "CAFEELAN", "", ""]
+    assert side.street.to_pylist() == ["12 n main st 4", "main and 5th", "", ""]
+    assert side.postal.to_pylist() == ["80202", "", "", ""]
+    assert side.phones[0].to_pylist() == ["3035550100", "3035550100", "", ""]
+    assert side.email.to_pylist() == ["bob@example.com", "", "", "a@b"]
+    assert list(side.compact_len) == [30, 8, 0, 0] and list(side.letters_len) == [1, 2, 0, 2]
+
+
+def test_one_direction_is_that_part_of_both(frames: tuple[pd.DataFrame, pd.DataFrame], result: pd.DataFrame) -> None:
+    from smsync_core.suggest.engine import TO_SAGE, TO_SMSTURBO
+
+    for direction in (TO_SMSTURBO, TO_SAGE):
+        one = suggest(*frames, direction=direction)
+        both = result[result["direction"] == direction].reset_index(drop=True)
+        pd.testing.assert_frame_equal(one, both)

@@ -269,7 +269,7 @@ def _reasons(pairs: pd.DataFrame, s: Prepared, g: Prepared) -> list[tuple[str, .
         text(pairs["postal_conflict"], "different postal codes " + postal + " / " + strings(g.postal, j)),
     ]  # fmt: skip
     rows = zip(*(column.to_numpy(dtype=object) for column in columns), strict=True)
-    return [tuple(reason for reason in row if reason) for row in rows]
+    return [tuple(filter(None, row)) for row in rows]  # the reasons that apply, in order
 
 
 def _ranked(pairs: pd.DataFrame, by: str, other: str, direction: str, limit: int) -> pd.DataFrame:
@@ -286,6 +286,7 @@ def suggest(
     threshold: float = DEFAULT_THRESHOLD,
     limit: int = 3,
     progress: Callable[[int, int], None] | None = None,
+    direction: str | None = None,
 ) -> pd.DataFrame:
     """Suggest, for every unpartnered customer, the records on the other side most probably the same client.
 
@@ -299,6 +300,8 @@ def suggest(
         Most suggestions per unpartnered customer and direction.
     progress
         Called as ``progress(pairs_scored, pairs_total)`` after each batch of candidate pairs.
+    direction
+        Only the suggestions of this direction (:data:`TO_SMSTURBO` or :data:`TO_SAGE`); both when None.
 
     Returns
     -------
@@ -341,13 +344,14 @@ def suggest(
         pairs.loc[twice, "_why"] = ["|".join(reasons) for reasons in _reasons(pairs[twice], s, g)]
     pairs = pairs.sort_values(["smsturbo_id", "sage_id", "score", "_why"], ascending=[True, True, False, True])
     pairs = pairs.drop_duplicates(["smsturbo_id", "sage_id"])
-    result = pd.concat(
-        [
-            _ranked(pairs, "sage_id", "smsturbo_id", TO_SMSTURBO, limit).assign(_key=lambda f: f["sage_id"]),
-            _ranked(pairs, "smsturbo_id", "sage_id", TO_SAGE, limit).assign(_key=lambda f: f["smsturbo_id"]),
-        ],
-        ignore_index=True,
-    ).sort_values(["direction", "_key", "rank"], kind="stable")
+    ranked = [
+        _ranked(pairs, "sage_id", "smsturbo_id", TO_SMSTURBO, limit).assign(_key=lambda f: f["sage_id"])
+        if direction in (None, TO_SMSTURBO) else None,
+        _ranked(pairs, "smsturbo_id", "sage_id", TO_SAGE, limit).assign(_key=lambda f: f["smsturbo_id"])
+        if direction in (None, TO_SAGE) else None,
+    ]  # fmt: skip
+    result = pd.concat([r for r in ranked if r is not None], ignore_index=True)
+    result = result.sort_values(["direction", "_key", "rank"], kind="stable")
     result["reasons"] = _reasons(result, s, g)  # only the suggestions shown
     result = result[list(COLUMNS)].reset_index(drop=True)
     return result.astype({"direction": "string", "rank": "int64", "score": "float64"})

@@ -201,11 +201,14 @@ def _kept(text: _Text, keep: npt.NDArray[np.bool_]) -> _Text:
 def _tokens(text: _Text, mapping: Mapping[str, str], drop: frozenset[str]) -> tuple[_Text, _Rows]:
     """Lower-case ASCII tokens of ``text`` with ``mapping`` applied, and the row of each (ascending).
 
-    Accents are split off (NFKD) and every character but a-z and 0-9 separates words, except "'" (dropped:
-    O'Brien is obrien) and "&" (the word "and"). After NFKD only A-Z lower-case to a-z, so ASCII's case
-    mapping is Unicode's here. Mapping and dropping work on the distinct words.
+    Accents are dropped (NFKD, then the combining marks) and every character but a-z and 0-9 separates
+    words, except "'" (dropped: O'Brien is obrien) and "&" (the word "and"). After NFKD only A-Z lower-case
+    to a-z, so ASCII's case mapping is Unicode's here. Mapping and dropping work on the distinct words.
     """
-    clean = _kept(pc.utf8_normalize(text, form="NFKD"), _NOT_APOSTROPHE)
+    spelled = pc.utf8_normalize(text, form="NFKD")
+    if not pc.all(pc.string_is_ascii(spelled)).as_py():  # accents dropped, not made separators ("Élan" is elan)
+        spelled = pc.replace_substring_regex(spelled, r"\p{Mn}+", "")
+    clean = _kept(spelled, _NOT_APOSTROPHE)
     if "and" not in drop:  # where "and" is dropped, "&" is only a separator
         clean = pc.replace_substring(clean, "&", " and ")
     lists = pc.split_pattern(_mapped(clean, _WORD_BYTES), " ")
