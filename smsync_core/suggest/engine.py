@@ -75,6 +75,7 @@ TO_SAGE: Final = "smsturbo->sage"
 TO_SMSTURBO: Final = "sage->smsturbo"
 
 _Array = npt.NDArray[np.float64]
+_NOTHING: Final = pa.scalar("", pa.large_string())
 
 
 def _empty() -> pd.DataFrame:
@@ -223,52 +224,61 @@ def _score(s: Prepared, g: Prepared, i: npt.NDArray[np.int64], j: npt.NDArray[np
     )  # fmt: skip
 
 
+def _words(*parts: str | pa.LargeStringArray) -> pa.LargeStringArray:
+    """The parts (text or aligned string arrays) joined into one string per row."""
+    pieces = [pa.scalar(part, pa.large_string()) if isinstance(part, str) else part for part in parts]
+    joined: pa.LargeStringArray = pc.binary_join_element_wise(*pieces, _NOTHING)
+    return joined
+
+
 def _reasons(pairs: pd.DataFrame, s: Prepared, g: Prepared) -> list[tuple[str, ...]]:
     """Human-readable reasons for each scored pair: evidence for first, then evidence against."""
-    n = len(pairs)
     i, j = pairs["i"].to_numpy(), pairs["j"].to_numpy()
 
-    def pct(column: str) -> pd.Series:
-        return pairs[column].round().astype(int).astype(str) + "%"
+    def flag(mask: object) -> pa.BooleanArray:
+        return pa.array(np.asarray(mask, dtype=bool))
 
-    def strings(values: pa.LargeStringArray, rows: npt.NDArray[np.int64]) -> pd.Series:
-        return pd.Series(_take(values, rows).to_numpy(zero_copy_only=False), index=pairs.index, dtype=object)
+    def pct(column: str) -> pa.LargeStringArray:
+        rounded = pc.round(pa.array(pairs[column].to_numpy(dtype=np.float64)))  # half to even, as numpy
+        return _words(pc.cast(pc.cast(rounded, pa.int64()), pa.large_string()), "%")
 
-    def text(mask: object, values: object) -> pd.Series:
-        series = values if isinstance(values, pd.Series) else pd.Series([values] * n, index=pairs.index, dtype=object)
-        return series.astype(object).where(np.asarray(mask, dtype=bool), "")
+    def text(mask: object, value: str | pa.LargeStringArray) -> pa.LargeStringArray:
+        chosen: pa.LargeStringArray = pc.if_else(flag(mask), value, _NOTHING)
+        return chosen
 
-    def id_name(kind: pd.Series, ids: Prepared, rows: npt.NDArray[np.int64], names: Prepared,
-                other: npt.NDArray[np.int64]) -> pd.Series:  # fmt: skip
-        ident = strings(ids.customer_id, rows)
-        name = strings(names.raw_name, other).str.strip()
-        start = "ID " + ident + ' is the start of the name "' + name + '"'
-        abbrev = "ID " + ident + ' abbreviates the name "' + name + '"'
-        return text(kind == 1, start).where(kind != 2, abbrev)
+    def id_name(kind: npt.NDArray[np.int8], ids: Prepared, rows: npt.NDArray[np.int64], names: Prepared,
+                other: npt.NDArray[np.int64]) -> pa.LargeStringArray:  # fmt: skip
+        ident = _take(ids.customer_id, rows)
+        name = pc.utf8_trim_whitespace(_take(names.raw_name, other))
+        start = _words("ID ", ident, ' is the start of the name "', name, '"')
+        abbrev = _words("ID ", ident, ' abbreviates the name "', name, '"')
+        return text(kind > 0, pc.if_else(flag(kind == 2), abbrev, start))
 
-    sim, street = pairs["name_sim"], pairs["street_sim"]
-    postal = strings(s.postal, i)
+    sim, street = pairs["name_sim"].to_numpy(), pairs["street_sim"].to_numpy()
+    has_names, has_streets = pairs["has_names"].to_numpy(), pairs["has_streets"].to_numpy()
+    postal_equal, close_street = pairs["postal_equal"].to_numpy(), has_streets & (street >= 70)
+    postal = _take(s.postal, i)
     phone_at = pairs["phone_at"].to_numpy()
-    phone = pd.Series("", index=pairs.index, dtype=object)
+    phone = pc.if_else(flag(phone_at >= 0), _NOTHING, _NOTHING)
     for at, values in enumerate(s.phones):
-        phone = phone.where(phone_at != at, strings(values, i))
+        phone = pc.if_else(flag(phone_at == at), _take(values, i), phone)
     columns = [
         text(pairs["id_equal"], "IDs equal after normalising case, separators and leading zeros"),
-        id_name(pairs["sid_kind"], s, i, g, j),
-        id_name(pairs["gid_kind"], g, j, s, i),
-        text(pairs["has_names"] & (sim >= 85), "names match (" + pct("name_sim") + ") after removing legal suffixes"),
-        text(pairs["has_names"] & (sim >= 70) & (sim < 85), "names similar (" + pct("name_sim") + ")"),
-        text(phone_at >= 0, "same phone digits " + phone),
+        id_name(pairs["sid_kind"].to_numpy(), s, i, g, j),
+        id_name(pairs["gid_kind"].to_numpy(), g, j, s, i),
+        text(has_names & (sim >= 85), _words("names match (", pct("name_sim"), ") after removing legal suffixes")),
+        text(has_names & (sim >= 70) & (sim < 85), _words("names similar (", pct("name_sim"), ")")),
+        text(phone_at >= 0, _words("same phone digits ", phone)),
         text(pairs["email_equal"], "same e-mail"),
-        text(pairs["postal_equal"] & pairs["has_streets"] & (street >= 70),
-             "same postal code " + postal + " and similar street (" + pct("street_sim") + ")"),
-        text(pairs["postal_equal"] & ~(pairs["has_streets"] & (street >= 70)), "same postal code " + postal),
-        text(pairs["has_names"] & (pairs["w_name"] < 0), "names differ (" + pct("name_sim") + ")"),
+        text(postal_equal & close_street,
+             _words("same postal code ", postal, " and similar street (", pct("street_sim"), ")")),
+        text(postal_equal & ~close_street, _words("same postal code ", postal)),
+        text(has_names & (pairs["w_name"].to_numpy() < 0), _words("names differ (", pct("name_sim"), ")")),
         text(pairs["phone_conflict"], "different phone numbers"),
         text(pairs["email_conflict"], "different e-mails"),
-        text(pairs["postal_conflict"], "different postal codes " + postal + " / " + strings(g.postal, j)),
+        text(pairs["postal_conflict"], _words("different postal codes ", postal, " / ", _take(g.postal, j))),
     ]  # fmt: skip
-    rows = zip(*(column.to_numpy(dtype=object) for column in columns), strict=True)
+    rows = zip(*(column.to_numpy(zero_copy_only=False) for column in columns), strict=True)
     return [tuple(filter(None, row)) for row in rows]  # the reasons that apply, in order
 
 
@@ -311,10 +321,12 @@ def suggest(
         those of a Sage-only client; sorted by direction, the unpartnered ID, then rank.
     """
     s_frame, g_frame = _unpartnered(smsturbo, sage), _unpartnered(sage, smsturbo)
-    i, j = candidate_pairs(keys(s_frame), keys(g_frame))
+    s_keys, g_keys = keys(s_frame), keys(g_frame)
+    i, j = candidate_pairs(s_keys, g_keys)
     # Only the records in some pair are scored, so only they are prepared (row by row: the same values).
     s_rows, g_rows = distinct(i), distinct(j)
-    s, g = prepare(s_frame.take(s_rows)), prepare(g_frame.take(g_rows))
+    s = prepare(s_frame.take(s_rows), s_keys.take(s_rows))
+    g = prepare(g_frame.take(g_rows), g_keys.take(g_rows))
     i, j = np.searchsorted(s_rows, i), np.searchsorted(g_rows, j)
     total = len(i)
     kept: list[pd.DataFrame] = []

@@ -99,14 +99,10 @@ _LOWER_CHARS: Final = _UPPER_CHARS.lower()
 #: Byte -> itself for ASCII digits and lower-case letters, A-Z -> a-z, anything else a space.
 _WORD_BYTES: Final = np.full(256, ord(" "), dtype=np.uint8)
 _WORD_BYTES[list(_DIGIT_CHARS + _LOWER_CHARS + _UPPER_CHARS)] = list(_DIGIT_CHARS + _LOWER_CHARS + _LOWER_CHARS)
-#: Byte -> its ASCII upper case.
-_TO_UPPER: Final = np.arange(256, dtype=np.uint8)
-_TO_UPPER[list(_LOWER_CHARS)] = list(_UPPER_CHARS)
 _DIGITS: Final = _mask(_DIGIT_CHARS)
 _LETTERS: Final = _mask(_UPPER_CHARS)
 _ALNUM: Final = _mask(_DIGIT_CHARS + _UPPER_CHARS)
 _NOT_SPACE: Final = ~_mask(b" ")
-_NOT_APOSTROPHE: Final = ~_mask(b"'")
 
 _Rows: TypeAlias = npt.NDArray[np.int64]
 
@@ -134,6 +130,20 @@ class Keys:
 
     def __len__(self) -> int:
         return len(self.id_norm)
+
+    def take(self, rows: _Rows) -> Keys:
+        """The keys of these rows (ascending), renumbered from 0."""
+        at = pa.array(rows)
+        chosen = np.zeros(len(self), dtype=bool)
+        chosen[rows] = True
+        picked = chosen[self.token_rows]
+        return Keys(
+            **{name: getattr(self, name).take(at) for name in ("id_norm", "id_letters", "name", "compact", "postal")},
+            phones=tuple(phone.take(at) for phone in self.phones),
+            email=self.email.take(at),
+            tokens=self.tokens.filter(pa.array(picked)),
+            token_rows=np.searchsorted(rows, self.token_rows[picked]).astype(np.int64),
+        )
 
 
 @dataclass(frozen=True)
@@ -208,7 +218,7 @@ def _tokens(text: _Text, mapping: Mapping[str, str], drop: frozenset[str]) -> tu
     spelled = pc.utf8_normalize(text, form="NFKD")
     if not pc.all(pc.string_is_ascii(spelled)).as_py():  # accents dropped, not made separators ("Élan" is elan)
         spelled = pc.replace_substring_regex(spelled, r"\p{Mn}+", "")
-    clean = _kept(spelled, _NOT_APOSTROPHE)
+    clean = pc.replace_substring(spelled, "'", "")
     if "and" not in drop:  # where "and" is dropped, "&" is only a separator
         clean = pc.replace_substring(clean, "&", " and ")
     lists = pc.split_pattern(_mapped(clean, _WORD_BYTES), " ")
@@ -251,7 +261,7 @@ def keys(frame: pd.DataFrame) -> Keys:
         id_norm=_kept(id_norm, _ALNUM),
         id_letters=_kept(id_upper, _LETTERS),
         name=name,
-        compact=_mapped(_kept(name, _NOT_SPACE), _TO_UPPER),  # name is ASCII: [0-9a-z ]
+        compact=pc.ascii_upper(_kept(name, _NOT_SPACE)),  # name is ASCII: [0-9a-z ]
         postal=pc.fill_null(pc.struct_field(pc.extract_regex(_text(frame, "postal_code"), r"^\s*(?P<z>\d{5})"), 0), ""),
         phones=tuple(_phone(_text(frame, field)) for field in ("phone", "fax", "mobile")),
         email=pc.if_else(pc.match_substring(email, "@"), email, ""),
@@ -260,9 +270,10 @@ def keys(frame: pd.DataFrame) -> Keys:
     )
 
 
-def prepare(frame: pd.DataFrame) -> Prepared:
-    """Build the normalised columns of ``frame`` (a canonical Sage or SMSTurbo frame) for scoring."""
-    blocking = keys(frame)
+def prepare(frame: pd.DataFrame, blocking: Keys | None = None) -> Prepared:
+    """Build the normalised columns of ``frame`` (a canonical Sage or SMSTurbo frame) for scoring; ``blocking``:
+    its :func:`keys` when already made."""
+    blocking = keys(frame) if blocking is None else blocking
     generic = np.asarray(pc.is_in(blocking.tokens, value_set=_GENERIC), dtype=bool)
     core = _joined(blocking.tokens.filter(pa.array(~generic)), blocking.token_rows[~generic], len(frame))
     return Prepared(
@@ -276,32 +287,39 @@ def prepare(frame: pd.DataFrame) -> Prepared:
     )
 
 
-def _head(text: _Text) -> tuple[_Text, _Rows]:
-    """The first four characters of each string that has at least four, and their rows."""
-    rows = np.flatnonzero(_lengths(text) >= 4)
-    return pc.utf8_slice_codeunits(text.take(pa.array(rows)), 0, 4), rows
+#: One kind of blocking key of one side: its values, the row of each, and which of them are keys at all.
+_Entry: TypeAlias = tuple[_Text, _Rows, npt.NDArray[np.bool_]]
 
 
-def _entries(side: Keys) -> Iterator[tuple[str, _Text, _Rows]]:
-    """Blocking keys of one side: (kind, key values, rows). Keys of the same kind are compared."""
+def _entries(side: Keys) -> Iterator[tuple[str, _Entry]]:
+    """Blocking keys of one side, by kind; keys of the same kind are compared. Nothing is copied out yet:
+    most keys of the larger side meet nothing on the other and are dropped by :func:`_shared` first."""
     pos = np.arange(len(side), dtype=np.int64)
 
-    def where(values: _Text, mask: npt.NDArray[np.bool_]) -> tuple[_Text, _Rows]:
-        return values.filter(pa.array(mask)), pos[mask]
+    def filled(values: _Text) -> npt.NDArray[np.bool_]:
+        return np.asarray(pc.greater(pc.binary_length(values), 0), dtype=bool)
 
-    yield "i", *where(side.id_norm, _lengths(side.id_norm) >= 2)
-    has_postal = np.asarray(pc.not_equal(side.postal, ""), dtype=bool)
-    yield "p", *where(side.postal, has_postal)
+    yield "i", (side.id_norm, pos, _lengths(side.id_norm) >= 2)
+    has_postal = filled(side.postal)
+    yield "p", (side.postal, pos, has_postal)
     initial = pc.utf8_slice_codeunits(side.compact, 0, 1)
-    has_initial = np.asarray(pc.not_equal(initial, ""), dtype=bool)
-    yield "q", *where(pc.binary_join_element_wise(side.postal, initial, _NOTHING), has_postal & has_initial)
+    yield "q", (pc.binary_join_element_wise(side.postal, initial, _NOTHING), pos, has_postal & filled(initial))
     for phone in side.phones:
-        yield "t", *where(phone, np.asarray(pc.not_equal(phone, ""), dtype=bool))
-    yield "e", *where(side.email, np.asarray(pc.not_equal(side.email, ""), dtype=bool))
-    long = _lengths(side.tokens) >= 3
-    yield "n", side.tokens.filter(pa.array(long)), side.token_rows[long]
-    yield "f", *_head(side.compact)
-    yield "f", *_head(side.id_letters)
+        yield "t", (phone, pos, filled(phone))
+    yield "e", (side.email, pos, filled(side.email))
+    yield "n", (side.tokens, side.token_rows, _lengths(side.tokens) >= 3)
+    for text in (side.compact, side.id_letters):  # the first four characters of either
+        yield "f", (pc.utf8_slice_codeunits(text, 0, 4), pos, _lengths(text) >= 4)
+
+
+def _meeting(parts: list[_Entry], others: pa.Array) -> tuple[_Text, _Rows]:
+    """The keys among ``parts`` whose value is one of ``others``, and their rows."""
+    values, rows = [], []
+    for part_values, part_rows, usable in parts:
+        keep = pa.array(usable & np.asarray(pc.is_in(part_values, value_set=others), dtype=bool))
+        values.append(part_values.filter(keep))
+        rows.append(part_rows[np.asarray(keep, dtype=bool)])
+    return pa.concat_arrays(values), np.concatenate(rows)
 
 
 def distinct(values: _Rows) -> _Rows:
@@ -319,27 +337,22 @@ def _shared(left: Keys, right: Keys) -> tuple[_Rows, _Rows, _Rows, _Rows]:
     kind. A key only one side holds pairs nothing, so it is dropped before anything is hashed but a set of the
     smaller side's values.
     """
-    kinds: dict[str, tuple[list[_Text], list[_Rows], list[_Text], list[_Rows]]] = {}
-    for side, at in ((left, 0), (right, 2)):
-        for kind, values, rows in _entries(side):
-            parts = kinds.setdefault(kind, ([], [], [], []))
-            parts[at].append(values)
-            parts[at + 1].append(rows)
+    kinds: dict[str, tuple[list[_Entry], list[_Entry]]] = {}
+    for side, at in ((left, 0), (right, 1)):
+        for kind, entry in _entries(side):
+            kinds.setdefault(kind, ([], []))[at].append(entry)
     out: list[list[_Rows]] = [[], [], [], []]
     offset = 0
-    for lvalues, lrows, rvalues, rrows in kinds.values():
-        lv, rv = pa.concat_arrays(lvalues), pa.concat_arrays(rvalues)
-        lr, rr = np.concatenate(lrows), np.concatenate(rrows)
-        if len(lv) > len(rv):  # filter the larger side by the smaller's values, then the smaller by what is left
-            lkeep = np.asarray(pc.is_in(lv, value_set=rv), dtype=bool)
-            lv, lr = lv.filter(pa.array(lkeep)), lr[lkeep]
-            rkeep = np.asarray(pc.is_in(rv, value_set=lv), dtype=bool)
-            rv, rr = rv.filter(pa.array(rkeep)), rr[rkeep]
+    for lparts, rparts in kinds.values():
+        # the smaller side's keys as a set; the larger side's keys in it; the smaller side's keys in those
+        if sum(int(usable.sum()) for _, _, usable in lparts) > sum(int(usable.sum()) for _, _, usable in rparts):
+            small = pa.concat_arrays([values.filter(pa.array(usable)) for values, _, usable in rparts])
+            lv, lr = _meeting(lparts, small)
+            rv, rr = _meeting(rparts, lv)
         else:
-            rkeep = np.asarray(pc.is_in(rv, value_set=lv), dtype=bool)
-            rv, rr = rv.filter(pa.array(rkeep)), rr[rkeep]
-            lkeep = np.asarray(pc.is_in(lv, value_set=rv), dtype=bool)
-            lv, lr = lv.filter(pa.array(lkeep)), lr[lkeep]
+            small = pa.concat_arrays([values.filter(pa.array(usable)) for values, _, usable in lparts])
+            rv, rr = _meeting(rparts, small)
+            lv, lr = _meeting(lparts, rv)
         encoded = pc.dictionary_encode(pa.concat_arrays([lv, rv]))
         codes = np.asarray(encoded.indices, dtype=np.int64) + offset
         out[0].append(codes[: len(lv)])
