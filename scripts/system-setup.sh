@@ -9,7 +9,7 @@
 # SMSYNC_SYSTEM_SETUP=done (set by .ci/run after running this script) skips it.
 set -uo pipefail
 
-APT_PACKAGES=(unixodbc unixodbc-dev odbc-mariadb odbc-postgresql tdsodbc chromium fonts-dejavu-core)
+APT_PACKAGES=(unixodbc unixodbc-dev odbc-mariadb odbc-postgresql tdsodbc chromium fonts-dejavu-core poppler-utils)
 WAIT_SECONDS=60
 
 say() { printf '== %s\n' "$*"; }

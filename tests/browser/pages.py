@@ -8,9 +8,13 @@ Everything waits for what the kernel answers (``expect``), never for a fixed tim
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
+from pathlib import Path
 from typing import Any
 
 from tests.browser.limits import CLICK_TIMEOUT_MS, KERNEL_TIMEOUT_MS, SCREENSHOTS
+from tests.support import unavailable
 from tests.support.browser import expect
 
 
@@ -118,6 +122,18 @@ def screenshot(page: Any, name: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path))
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and path.stat().st_size > 10_000, path
+
+
+def pdf_first_page(pdf: Path, name: str) -> None:
+    """Write ``<SCREENSHOTS>/<name>.png``: the PDF's first page at 60 dpi (poppler's pdftoppm), a real picture."""
+    tool = shutil.which("pdftoppm")
+    if tool is None:
+        unavailable("pdftoppm is not installed, so the record's PDF is not pictured (apt-get install poppler-utils)")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    subprocess.run([tool, "-png", "-r", "60", "-f", "1", "-l", "1", "-singlefile", str(pdf), str(path.with_suffix(""))],
+                   check=True, capture_output=True, timeout=120)
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and path.stat().st_size > 10_000, path
 
 

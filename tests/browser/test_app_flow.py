@@ -134,6 +134,15 @@ def test_first_time_migration_to_import_completed(app_server: Server, page_1280:
                             capture_output=True, text=True, timeout=120, cwd=app_server.workdir)
     assert verify.returncode == 0, verify.stdout + verify.stderr
 
+    # what the auditor reads: the record as HTML, and the PDF beside it (the README's pictures of the record)
+    page.goto((record / "reconcile.html").as_uri())
+    expect(page).to_have_title(re.compile(re.escape(record.name)))
+    expect(page.get_by_role("heading", level=1).first).to_contain_text("committed")
+    pages.screenshot(page, "record-html")
+    pdf = record / "reconcile.pdf"
+    assert pdf.read_bytes().startswith(b"%PDF") and "reconcile.pdf" in manifest["files"]
+    pages.pdf_first_page(pdf, "record-pdf")  # last: without pdftoppm only this picture is missing (a skip)
+
 
 def test_checked_clients_survive_a_page_reload(app_server: Server, page_1280: Any) -> None:
     page = page_1280
