@@ -18,7 +18,7 @@ from smsync_core.plan import Plan
 from smsync_core.workbench import Workbench
 from tests.support.data import client, customer, make_sage_db, make_smsturbo_db, sha256
 
-TRICKY = ["O'Brien \"Quotes\" & Sons", "x'; DROP TABLE Customer; --", "Café 🚀 Ünïcödé", "  padded  ",
+TRICKY = ["O'Brien \"Quotes\" & Sons", "x'; DROP TABLE Customer; --", "Café 🚀 Ünïcödé", "  padded",
           "NUL\x00inside"]
 
 

@@ -130,11 +130,13 @@ REJECTED = [
          files={"ids.txt": "1002\nMÜLLER\n".encode("latin-1")}),
     case("select-file-only-comments", *SYNC, "--select-file", "{tmp}/ids.txt", code=2,
          fragment="The selection is empty", files={"ids.txt": b"# nothing chosen\n\n   \n"}),
-    case("csv-not-utf8", *DIFF, code=2, fragment="is not UTF-8", sage_url="{tmp}/clients.csv",
-         files={"clients.csv": "Client Number,Client Name\n1002,Müller\n".encode("cp1252")}),
+    # cp1252 (Excel's plain "CSV") reads as such; bytes that are neither it nor UTF-8 are refused
+    case("csv-not-text", *DIFF, code=2, fragment="is not text in UTF-8 or the Windows code page",
+         sage_url="{tmp}/clients.csv", files={"clients.csv": b"Client Number,Client Name\n1002,M\x81\x8dller\n"}),
     case("csv-ragged", *DIFF, code=2, fragment="has a row with 4 fields", sage_url="{tmp}/clients.csv",
          files={"clients.csv": b"Client Number,Client Name\n1002,A,extra,more\n"}),
-    case("csv-no-id-column", *DIFF, code=2, fragment="no Client Number column", sage_url="{tmp}/clients.csv",
+    case("csv-no-id-column", *DIFF, code=2, fragment="has no Client Number (Client#) column",
+         sage_url="{tmp}/clients.csv",
          files={"clients.csv": b"Client Name,City\nAcme,Denver\n"}),
     case("csv-empty-file", *DIFF, code=2, fragment="cannot be read", sage_url="{tmp}/clients.csv",
          files={"clients.csv": b""}),
@@ -277,7 +279,7 @@ VERBATIM = {
     "cyrillic-lookalike": "АСМЕ Раving",
     "right-to-left": "شركة البناء",
     "combining": "Cafe\u0301 Zoe\u0308",
-    "padded": "  padded  ",
+    "leading-spaces": "  padded",  # trailing spaces are padding (removed on read); leading ones are data
     "tab-newline": "line1\nline2\tend",
     "percent-format": "%s %(name)s {0} ? :1",
 }

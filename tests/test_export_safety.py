@@ -32,7 +32,9 @@ def urls(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[str, str]:
     sage_rows += [client("=1+1", name="Formula Id"), client("2001", name=CONTROLS), client(CONTROL_ID),
                   client("3001", name="Acme Heating"), client("3002", name="Same Co", phone="555-0100")]
     turbo_rows = [customer(f"T{i}", name=name) for i, name in enumerate(FORMULAS)]
-    turbo_rows += [customer("T9", name="Acme Heatin"), customer("3002", name="Same Co", phone="555-0199")]
+    acme = {k: v for k, v in client("3001").items() if k in ("address1", "postal_code", "phone", "email")}
+    turbo_rows += [customer("T9", name="Acme Heatin", **acme),  # the same client under another ID: suggested
+                   customer("3002", name="Same Co", phone="555-0199")]
     return (make_sage_db(tmp_path / "sage.db", sage_rows), make_smsturbo_db(tmp_path / "smsturbo.db", turbo_rows))
 
 

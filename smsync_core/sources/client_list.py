@@ -179,7 +179,8 @@ def read_clients(path: str | Path, config: Config) -> pd.DataFrame:
             _check_workbook(location)
             raw, sheet_note, place = _read_workbook(location, config.sage.sheet)
     except UnicodeDecodeError:
-        raise InputError(f"The client list {location} is not UTF-8 text; export it again as 'CSV UTF-8'.") from None
+        raise InputError(f"The client list {location} is not text in UTF-8 or the Windows code page; export it "
+                         "again from Sage 100 as 'CSV UTF-8'.") from None
     except (pd.errors.ParserError, csv.Error) as exc:
         raise InputError(
             f"The client list {location} has rows with more fields than its header ({exc}); export it again."
