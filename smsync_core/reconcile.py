@@ -212,11 +212,12 @@ def possible_matches(sage_only: pd.DataFrame, smsturbo_only: pd.DataFrame,
     best = found[(found["direction"] == TO_SMSTURBO) & (found["rank"] == 1)].drop_duplicates("sage_id")
     if best.empty:
         return frame
-    at = pd.Index(best["sage_id"].astype(TEXT)).get_indexer(pd.Index(frame["customer_id"].astype(TEXT)))
-    hit = at >= 0
-    rows = at[hit]
-    ids = np.full(len(frame), None, dtype=object)
-    ids[hit] = best["smsturbo_id"].to_numpy(dtype=object)[rows]
+    sage_ids = pa.array(frame["customer_id"].astype(TEXT).array)
+    hinted = pa.array(best["sage_id"].astype(TEXT).array).cast(sage_ids.type)
+    at = pc.index_in(sage_ids, value_set=hinted)  # Arrow hashes the few hinted IDs only; null: no hint
+    hit = np.asarray(pc.is_valid(at), dtype=bool)
+    rows = np.asarray(at.filter(pa.array(hit)), dtype=np.int64)
+    ids = pa.array(best["smsturbo_id"].astype(TEXT).array).take(at)
     scores = np.full(len(frame), np.nan)
     scores[hit] = best["score"].to_numpy(dtype="float64")[rows]
     reasons = frame["possible_match_reasons"].to_numpy(dtype=object).copy()

@@ -98,7 +98,10 @@ def _unpartnered(frame: pd.DataFrame, other: pd.DataFrame) -> pd.DataFrame:
     frame = frame[[field for field in SIGNAL_FIELDS if field in frame.columns or field == "customer_id"]]
     ids = pa.array(frame["customer_id"].astype("string").array)
     others = pa.array(other["customer_id"].astype("string").array).cast(ids.type)
-    # pyarrow's is_in hashes; pandas' isin on arrow-backed strings compares row by row in Python.
+    # pyarrow's is_in hashes (pandas' isin on arrow-backed strings compares row by row in Python); a larger other
+    # side is first cut to the IDs this side has, so the hash set is always built of the smaller side's IDs.
+    if len(others) > len(ids):
+        others = others.filter(pc.fill_null(pc.is_in(others, value_set=ids, skip_nulls=True), False))
     partnered = pc.fill_null(pc.is_in(ids, value_set=others, skip_nulls=True), False)
     keep = pc.and_kleene(pc.not_equal(ids, TEMPLATE_ID), pc.invert(partnered))
     kept = np.asarray(pc.fill_null(keep, False), dtype=bool)

@@ -9,6 +9,7 @@ everywhere else).
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Final, TypeAlias
 
@@ -76,8 +77,8 @@ SIGNAL_FIELDS: Final = ("customer_id", "name", "address1", "postal_code", "phone
 #: (postal codes fall back to postal code + first letter of the name).
 MAX_BLOCK: Final = 40
 
-#: Phone numbers that are one digit ten times ("0000000000"): placeholders, not numbers.
-_REPEATED: Final = pa.array([d * 10 for d in "0123456789"], pa.large_string())
+#: Rows from which :func:`keys` works on two threads.
+PARALLEL_ROWS: Final = 100_000
 
 _GENERIC: Final = pa.array(sorted(GENERIC_WORDS), pa.large_string())
 _SPACE: Final = pa.scalar(" ", pa.large_string())
@@ -216,8 +217,10 @@ def _tokens(text: _Text, mapping: Mapping[str, str], drop: frozenset[str]) -> tu
     to a-z, so ASCII's case mapping is Unicode's here. Mapping and dropping work on the distinct words.
     """
     spelled = pc.utf8_normalize(text, form="NFKD")
-    if not pc.all(pc.string_is_ascii(spelled)).as_py():  # accents dropped, not made separators ("Élan" is elan)
-        spelled = pc.replace_substring_regex(spelled, r"\p{Mn}+", "")
+    other = ~np.asarray(pc.string_is_ascii(spelled), dtype=bool)
+    if other.any():  # accents dropped, not made separators ("Élan" is elan)
+        plain = pc.replace_substring_regex(spelled.filter(pa.array(other)), r"\p{Mn}+", "")
+        spelled = pc.replace_with_mask(spelled, pa.array(other), plain)
     clean = pc.replace_substring(spelled, "'", "")
     if "and" not in drop:  # where "and" is dropped, "&" is only a separator
         clean = pc.replace_substring(clean, "&", " and ")
@@ -242,16 +245,45 @@ def _joined(tokens: _Text, rows: _Rows, size: int) -> _Text:
 
 
 def _phone(text: _Text) -> _Text:
-    """Last 10 digits of a phone number, "" when fewer than 10 digits or one digit repeated."""
-    digits = _kept(text, _DIGITS)
-    last10 = pc.utf8_slice_codeunits(digits, -10)
-    usable = pc.and_(pc.greater_equal(pc.binary_length(digits), 10), pc.invert(pc.is_in(last10, value_set=_REPEATED)))
-    phone: _Text = pc.if_else(usable, last10, "")
-    return phone
+    """Last 10 digits of a phone number, "" when fewer than 10 digits or one digit repeated.
+
+    On the bytes: the digits kept, then each usable number's last ten cut out as one row of a matrix.
+    """
+    raw, bounds = _bytes(_kept(text, _DIGITS))
+    ends = bounds[1:]
+    usable = ends - bounds[:-1] >= 10
+    last10 = raw[(ends[usable] - 10)[:, None] + np.arange(10)]
+    same = (last10 == last10[:, :1]).all(axis=1)  # "0000000000": a placeholder
+    usable[usable] = ~same
+    lengths = np.where(usable, 10, 0)
+    offsets = np.zeros(len(text) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    return _string(np.ascontiguousarray(last10[~same]).reshape(-1), offsets)
 
 
 def keys(frame: pd.DataFrame) -> Keys:
-    """The blocking columns of ``frame`` (a canonical Sage or SMSTurbo frame)."""
+    """The blocking columns of ``frame`` (a canonical Sage or SMSTurbo frame).
+
+    From :data:`PARALLEL_ROWS` rows on, the two halves are made on two threads (Arrow's kernels and numpy's
+    release the GIL) and put together: the same arrays, row by row.
+    """
+    if len(frame) < PARALLEL_ROWS:
+        return _keys(frame)
+    half = len(frame) // 2
+    with ThreadPoolExecutor(2) as pool:
+        first, second = pool.map(_keys, (frame.iloc[:half], frame.iloc[half:]))
+    return Keys(
+        **{
+            name: pa.concat_arrays([getattr(first, name), getattr(second, name)])
+            for name in ("id_norm", "id_letters", "name", "compact", "postal", "email", "tokens")
+        },
+        phones=tuple(pa.concat_arrays(pair) for pair in zip(first.phones, second.phones, strict=True)),
+        token_rows=np.concatenate([first.token_rows, second.token_rows + half]),
+    )
+
+
+def _keys(frame: pd.DataFrame) -> Keys:
+    """:func:`keys` on one thread."""
     id_upper = pc.utf8_upper(_text(frame, "customer_id"))
     id_norm = pc.replace_substring_regex(id_upper, "(^|[^0-9])0+([0-9])", r"\1\2")  # leading zeros of digit runs
     tokens, token_rows = _tokens(_text(frame, "name"), NAME_ABBREVIATIONS, NAME_STOPWORDS)
@@ -312,13 +344,13 @@ def _entries(side: Keys) -> Iterator[tuple[str, _Entry]]:
         yield "f", (pc.utf8_slice_codeunits(text, 0, 4), pos, _lengths(text) >= 4)
 
 
-def _meeting(parts: list[_Entry], others: pa.Array) -> tuple[_Text, _Rows]:
-    """The keys among ``parts`` whose value is one of ``others``, and their rows."""
+def _kept_keys(parts: list[_Entry], among: pa.Array | None = None) -> tuple[_Text, _Rows]:
+    """The keys of ``parts`` (only those whose value is one of ``among``, when given), and their rows."""
     values, rows = [], []
     for part_values, part_rows, usable in parts:
-        keep = pa.array(usable & np.asarray(pc.is_in(part_values, value_set=others), dtype=bool))
-        values.append(part_values.filter(keep))
-        rows.append(part_rows[np.asarray(keep, dtype=bool)])
+        keep = usable if among is None else usable & np.asarray(pc.is_in(part_values, value_set=among), dtype=bool)
+        values.append(part_values.filter(pa.array(keep)))
+        rows.append(part_rows[keep])
     return pa.concat_arrays(values), np.concatenate(rows)
 
 
@@ -334,8 +366,8 @@ def _shared(left: Keys, right: Keys) -> tuple[_Rows, _Rows, _Rows, _Rows]:
     """The blocking keys the two sides share, as integer codes: (left codes, left rows, right codes, right rows).
 
     Each (code, row) appears once per side, ordered by code then row; equal codes are equal keys of the same
-    kind. A key only one side holds pairs nothing, so it is dropped before anything is hashed but a set of the
-    smaller side's values.
+    kind. A key only one side holds pairs nothing: the larger side's are dropped before anything but a set of the
+    smaller side's values is hashed.
     """
     kinds: dict[str, tuple[list[_Entry], list[_Entry]]] = {}
     for side, at in ((left, 0), (right, 1)):
@@ -344,15 +376,14 @@ def _shared(left: Keys, right: Keys) -> tuple[_Rows, _Rows, _Rows, _Rows]:
     out: list[list[_Rows]] = [[], [], [], []]
     offset = 0
     for lparts, rparts in kinds.values():
-        # the smaller side's keys as a set; the larger side's keys in it; the smaller side's keys in those
+        # The larger side keeps only the keys the smaller one has (its own hash set is never built); a key of the
+        # smaller side that the larger lacks gets a code that pairs nothing.
         if sum(int(usable.sum()) for _, _, usable in lparts) > sum(int(usable.sum()) for _, _, usable in rparts):
-            small = pa.concat_arrays([values.filter(pa.array(usable)) for values, _, usable in rparts])
-            lv, lr = _meeting(lparts, small)
-            rv, rr = _meeting(rparts, lv)
+            rv, rr = _kept_keys(rparts)
+            lv, lr = _kept_keys(lparts, rv)
         else:
-            small = pa.concat_arrays([values.filter(pa.array(usable)) for values, _, usable in lparts])
-            rv, rr = _meeting(rparts, small)
-            lv, lr = _meeting(lparts, rv)
+            lv, lr = _kept_keys(lparts)
+            rv, rr = _kept_keys(rparts, lv)
         encoded = pc.dictionary_encode(pa.concat_arrays([lv, rv]))
         codes = np.asarray(encoded.indices, dtype=np.int64) + offset
         out[0].append(codes[: len(lv)])
@@ -379,7 +410,7 @@ def candidate_pairs(left: Keys, right: Keys) -> tuple[npt.NDArray[np.int64], npt
     lcode, lrow, rcode, rrow = _shared(left, right)
     size = int(max(lcode.max(initial=-1), rcode.max(initial=-1))) + 1
     lcount, rcount = np.bincount(lcode, minlength=size), np.bincount(rcode, minlength=size)
-    usable = (lcount <= MAX_BLOCK) & (rcount <= MAX_BLOCK)  # every code here is on both sides
+    usable = (lcount <= MAX_BLOCK) & (rcount <= MAX_BLOCK)  # a code on one side only meets no run below
     lkeep, rkeep = usable[lcode], usable[rcode]
     lcode, lrow, rcode, rrow = lcode[lkeep], lrow[lkeep], rcode[rkeep], rrow[rkeep]
     # rcode is ascending: each left key meets the run of right rows with its code
