@@ -11,7 +11,7 @@ from smsync_core import schema
 from smsync_core.plan import build_plan
 from smsync_core.workbench import Workbench
 from tests.support.data import client, customer
-from tests.test_apply import open_pair
+from tests.support.runs import open_pair
 
 
 @pytest.fixture

@@ -16,6 +16,8 @@ import pytest
 import sqlalchemy as sa
 
 from smsync_core.cli.dispatch import main
+from smsync_core.sources.sage100 import sage_table
+from smsync_core.targets.smsturbo import smsturbo_table
 
 #: Keys of the sync JSON that differ on every run by construction (new ids, paths).
 RUN_KEYS = ("run_id", "record_dir")
@@ -206,3 +208,27 @@ def wait_until_gone(kind: str, value: str, *, by: str, timeout: float = 30.0) ->
         if time.monotonic() > deadline:
             raise AssertionError(f"sessions of {value} still open after {timeout}s")
         time.sleep(0.05)
+
+
+def sage_row(cid: str, name: str = "Client") -> dict[str, Any]:
+    """A complete, valid Sage client under the demo's column names."""
+    return {"recnum": cid, "clnnme": name, "addrs1": "1 Main St", "ctynme": "Denver", "state_": "CO",
+            "zipcde": "80202", "phnnum": "303-555-0100", "contct": "Pat", "status": 3, "inactv": 0}
+
+
+def load(url: str, clients: list[dict[str, Any]], customers: list[dict[str, Any]]) -> None:
+    """The demo tables on ``url`` with these rows (plus the ZZDEFAULT template)."""
+    metadata = sa.MetaData()
+    sage, target = sage_table(metadata), smsturbo_table(metadata)
+    engine = sa.create_engine(url)
+    try:
+        with engine.begin() as connection:
+            metadata.create_all(connection)
+            if clients:
+                connection.execute(sage.insert(), clients)
+            template = {"CustomerID": "ZZDEFAULT", "CustomerName": "Template", "Terms": "Net 30"}
+            connection.execute(target.insert(), [template])
+            for row in customers:
+                connection.execute(target.insert(), [row])
+    finally:
+        engine.dispose()

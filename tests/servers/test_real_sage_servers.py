@@ -13,7 +13,7 @@ import smsync_core
 from smsync_core.sources.sage100 import contacts_table
 from tests.servers.helpers import smsync, table_rows
 from tests.support.data import client, customer
-from tests.test_real_sage import real_company, real_smsturbo
+from tests.support.real_sage import real_company, real_smsturbo
 
 pytestmark = pytest.mark.server
 

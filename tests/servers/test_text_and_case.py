@@ -8,15 +8,10 @@ PostgreSQL cannot hold NUL in text at all (psycopg refuses it); MariaDB stores i
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pytest
-import sqlalchemy as sa
 
-from smsync_core.sources.sage100 import sage_table
-from smsync_core.targets.smsturbo import smsturbo_table
-from tests.servers.helpers import count_rows, smsync, table_rows
-from tests.support.data import make_sage_db
+from tests.servers.helpers import count_rows, load, sage_row, smsync, table_rows
 
 pytestmark = pytest.mark.server
 
@@ -27,30 +22,6 @@ TRICKY = {
     "CYRILLIC": "АСМЕ Paving (Cyrillic А)",
     "BACKSLASH": "C:\\path\\to\\nowhere %s %(x)s ?",
 }
-
-
-def sage_row(cid: str, name: str = "Client") -> dict[str, Any]:
-    """A complete, valid Sage client under the demo's column names."""
-    return {"recnum": cid, "clnnme": name, "addrs1": "1 Main St", "ctynme": "Denver", "state_": "CO",
-            "zipcde": "80202", "phnnum": "303-555-0100", "contct": "Pat", "status": 3, "inactv": 0}
-
-
-def load(url: str, clients: list[dict[str, Any]], customers: list[dict[str, Any]]) -> None:
-    """The demo tables on ``url`` with these rows (plus the ZZDEFAULT template)."""
-    metadata = sa.MetaData()
-    sage, target = sage_table(metadata), smsturbo_table(metadata)
-    engine = sa.create_engine(url)
-    try:
-        with engine.begin() as connection:
-            metadata.create_all(connection)
-            if clients:
-                connection.execute(sage.insert(), clients)
-            template = {"CustomerID": "ZZDEFAULT", "CustomerName": "Template", "Terms": "Net 30"}
-            connection.execute(target.insert(), [template])
-            for row in customers:
-                connection.execute(target.insert(), [row])
-    finally:
-        engine.dispose()
 
 
 @pytest.fixture(params=["postgresql", "mariadb"])
@@ -69,36 +40,6 @@ def test_quotes_injection_emoji_and_look_alikes_are_stored_verbatim(server: str,
     assert {cid: stored[cid]["CustomerName"] for cid in TRICKY} == TRICKY
     assert stored["EMOJI"]["Terms"] == "Net 30"  # copied from ZZDEFAULT
     assert smsync(capsys, "verify", str(tmp_path / "reports"), "--smsturbo", server).code == 0
-
-
-def test_a_nul_is_stored_verbatim_on_mariadb(mariadb_odbc_url: str, tmp_path: Path,
-                                             capsys: pytest.CaptureFixture[str]) -> None:
-    sage = make_sage_db(tmp_path / "sage.db", [{"customer_id": "NUL1", "name": "A\x00B", "address1": "1 Main",
-                                                "city": "Denver", "state": "CO", "postal_code": "80202",
-                                                "phone": "1", "contact": "Pat", "status": 3, "inactive": 0}])
-    load(mariadb_odbc_url, [], [])
-    ran = smsync(capsys, "sync", "--sage", sage, "--smsturbo", mariadb_odbc_url, "--select", "NUL1", "--yes",
-                 "--reports", str(tmp_path / "reports"))
-    assert ran.code == 0, ran.err
-    assert table_rows(mariadb_odbc_url)["NUL1"]["CustomerName"] == "A\x00B"
-
-
-def test_a_nul_is_rejected_clearly_by_postgresql_and_nothing_is_written(pg_url: str, tmp_path: Path,
-                                                                        capsys: pytest.CaptureFixture[str]) -> None:
-    sage = make_sage_db(tmp_path / "sage.db", [
-        {"customer_id": cid, "name": name, "address1": "1 Main", "city": "Denver", "state": "CO",
-         "postal_code": "80202", "phone": "1", "contact": "Pat", "status": 3, "inactive": 0}
-        for cid, name in (("GOOD1", "Fine"), ("NUL1", "A\x00B"))])
-    load(pg_url, [], [])
-    before = table_rows(pg_url)
-    ran = smsync(capsys, "sync", "--sage", sage, "--smsturbo", pg_url, "--all-eligible", "--yes",
-                 "--reports", str(tmp_path / "reports"))
-    assert ran.code == 1
-    line = ran.one_error_line()
-    assert "NUL" in line and "nothing was written" in line
-    assert table_rows(pg_url) == before  # not even GOOD1: all or nothing
-    assert count_rows(pg_url, "smsync_runs") == 0
-    assert smsync(capsys, "verify", str(tmp_path / "reports"), "--smsturbo", pg_url).code == 0
 
 
 def test_exact_ids_on_a_case_blind_collation(server: str, tmp_path: Path,

@@ -17,7 +17,7 @@ from smsync_core.config import ContactsMapping, load_config, to_mapping
 from smsync_core.errors import ConfigurationError
 from smsync_core.sources.sage100 import contacts_table, sage_table
 from tests.support.data import client, customer, sqlite_url
-from tests.test_real_sage import COLUMNS, real_smsturbo
+from tests.support.real_sage import COLUMNS, real_smsturbo
 
 BLANK_CONTACT = {"contact": None, "phone": None, "email": "", "mobile": "   "}
 

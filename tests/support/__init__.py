@@ -8,6 +8,7 @@ it, except under ``CI=true``, where nothing may skip and the test fails instead.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import NoReturn
 
 import pytest
@@ -24,3 +25,8 @@ def unavailable(reason: str) -> NoReturn:
         pytest.fail(f"{reason} [CI=true: a missing server, driver or browser is a failure, not a skip]",
                     pytrace=False)
     pytest.skip(reason)
+
+
+#: The repository's root folder, and the deliberately broken fixture notebooks.
+ROOT = Path(__file__).resolve().parents[2]
+FIXTURE_NOTEBOOKS = ROOT / "tests" / "data" / "notebooks"

@@ -22,7 +22,7 @@ from smsync_core.cli.dispatch import main
 from smsync_core.files import sha256_bytes, sha256_file
 from smsync_core.workbench import Workbench
 from tests.support.data import client, customer
-from tests.test_apply import apply, open_pair
+from tests.support.runs import apply, open_pair
 
 Runs = tuple[Workbench, Path, list[Path]]
 

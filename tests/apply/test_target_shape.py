@@ -11,7 +11,7 @@ import pytest
 from smsync_core.audit.verify import verify
 from smsync_core.workbench import Workbench
 from tests.support.data import client, customer, sha256
-from tests.test_apply import apply, manifest, open_pair, rows, runs
+from tests.support.runs import apply, manifest, open_pair, rows, runs
 
 
 @pytest.fixture

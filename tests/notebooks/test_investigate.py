@@ -15,7 +15,7 @@ from smsync_core.demo import DemoPaths, build_demo
 from smsync_core.suggest.engine import suggest
 from smsync_core.suggest.report import WORKLIST_COLUMNS, WORKLIST_HEADINGS
 
-NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "investigate_ids.ipynb"
+NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "investigate_ids.ipynb"
 
 pytestmark = pytest.mark.notebook
 

@@ -12,7 +12,7 @@ import pytest
 
 from smsync_core.cli.dispatch import main
 from tests.support.data import client, customer, make_sage_db, make_smsturbo_db, sha256
-from tests.test_apply import rows
+from tests.support.runs import rows
 
 
 @pytest.fixture

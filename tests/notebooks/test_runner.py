@@ -23,10 +23,11 @@ from smsync_core.demo import build_demo, story_ids
 from smsync_core.notebooks.cells import ArchivedSync
 from smsync_core.notebooks.params import kernel_value, protect_parameters
 from smsync_core.notebooks.runner import DONE, run_notebook
+from tests.support import FIXTURE_NOTEBOOKS
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ROOT / "notebooks"
-BROKEN = Path(__file__).resolve().parent / "notebooks"
+BROKEN = FIXTURE_NOTEBOOKS
 CANARY = "Canary-pw-7f3a9e"
 
 

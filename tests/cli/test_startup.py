@@ -28,7 +28,7 @@ print("imported:" + ",".join(m for m in {heavy!r} if m in sys.modules))
 def _heavy_imports(*words: str, heavy: tuple[str, ...] = HEAVY) -> tuple[list[str], str]:
     done = subprocess.run(
         [sys.executable, "-c", _PROBE.format(heavy=heavy), *words],
-        capture_output=True, text=True, timeout=60, cwd=Path(__file__).resolve().parent.parent, check=True,
+        capture_output=True, text=True, timeout=60, cwd=Path(__file__).resolve().parents[2], check=True,
     )
     head, _, imported = done.stdout.rpartition("imported:")
     return [m for m in imported.strip().split(",") if m], head + done.stderr

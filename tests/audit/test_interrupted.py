@@ -24,10 +24,11 @@ from smsync_core.audit.interrupted import RUNNING
 from smsync_core.audit.record import MANIFEST, PENDING
 from smsync_core.audit.verify import verify
 from smsync_core.cli.dispatch import main
+from tests.support import FIXTURE_NOTEBOOKS
 from tests.support.data import client, make_sage_db, make_smsturbo_db
-from tests.test_apply import rows, runs
+from tests.support.runs import rows, runs
 
-NOTEBOOKS = Path(__file__).parent / "notebooks"
+NOTEBOOKS = FIXTURE_NOTEBOOKS
 
 pytestmark = pytest.mark.notebook
 

@@ -24,8 +24,7 @@ from smsync_core.audit.record import PENDING, RunContext
 from smsync_core.audit.verify import verify
 from smsync_core.workbench import Workbench
 from tests.support.data import client, customer, make_sage_db, make_smsturbo_db, sha256
-from tests.test_apply import apply, manifest, open_pair, rows, runs
-from tests.test_undo import execute, undo
+from tests.support.runs import apply, execute, manifest, open_pair, rows, runs, undo
 
 
 class InjectedFault(Exception):

@@ -4,65 +4,17 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 import smsync_core
-from smsync_core.apply.run import ApplyResult, apply_plan, dry_run_result
+from smsync_core.apply.run import apply_plan, dry_run_result
 from smsync_core.audit.context import RunContext
 from smsync_core.audit.verify import verify
-from smsync_core.plan import Plan
 from smsync_core.workbench import Workbench
-from tests.support.data import client, customer, make_sage_db, make_smsturbo_db, sha256
-
-TRICKY = ["O'Brien \"Quotes\" & Sons", "x'; DROP TABLE Customer; --", "Café 🚀 Ünïcödé", "  padded",
-          "NUL\x00inside"]
-
-
-def open_pair(tmp_path: Path, clients: Sequence[dict[str, Any]], customers: Sequence[dict[str, Any]],
-              *, template: bool = True, config: dict[str, Any] | None = None) -> Workbench:
-    """A workbench on two fresh SQLite files in ``tmp_path``."""
-    sage = make_sage_db(tmp_path / "sage.db", clients)
-    target = make_smsturbo_db(tmp_path / "smsturbo.db", customers, template=template)
-    return smsync_core.connect(sage, target, config or {})
-
-
-def rows(path: Path, where: str = "") -> dict[str, dict[str, Any]]:
-    """SMSTurbo customers straight from sqlite3: CustomerID -> row."""
-    con = sqlite3.connect(path)
-    con.row_factory = sqlite3.Row
-    try:
-        found = con.execute(f'SELECT * FROM "Customer" {where}').fetchall()
-    finally:
-        con.close()
-    return {r["CustomerID"]: dict(r) for r in found}
-
-
-def runs(path: Path) -> list[dict[str, Any]]:
-    """The smsync_runs rows (empty when the table does not exist)."""
-    con = sqlite3.connect(path)
-    con.row_factory = sqlite3.Row
-    try:
-        return [dict(r) for r in con.execute("SELECT * FROM smsync_runs ORDER BY committed_at")]
-    except sqlite3.OperationalError:
-        return []
-    finally:
-        con.close()
-
-
-def apply(wb: Workbench, plan: Plan, reports: Path, **kwargs: Any) -> ApplyResult:
-    """Apply through the core API with a context built from the workbench."""
-    context = RunContext.create(str(wb.smsturbo_url), wb.sage_url, wb.config)
-    return apply_plan(plan, wb.smsturbo_engine, wb.config, context=context, reports_dir=reports, **kwargs)
-
-
-def manifest(record_dir: Path) -> dict[str, Any]:
-    """A record's manifest."""
-    data: dict[str, Any] = json.loads((record_dir / "manifest.json").read_text("utf-8"))
-    return data
+from tests.support.data import client, customer, make_sage_db, sha256
+from tests.support.runs import TRICKY, apply, manifest, open_pair, rows, runs
 
 
 @pytest.fixture

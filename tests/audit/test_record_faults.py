@@ -22,7 +22,7 @@ from smsync_core.audit.verify import verify
 from smsync_core.cli.dispatch import main
 from smsync_core.workbench import Workbench
 from tests.support.data import client, customer
-from tests.test_apply import apply, open_pair, rows, runs
+from tests.support.runs import apply, open_pair, rows, runs
 
 
 @pytest.fixture

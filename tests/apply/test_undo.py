@@ -2,34 +2,17 @@
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from smsync_core.apply.run import ApplyResult
-from smsync_core.apply.undo import undo_run
-from smsync_core.audit.record import RunContext
 from smsync_core.audit.verify import verify
 from smsync_core.errors import UsageError
 from smsync_core.workbench import Workbench
 from tests.support.data import client, customer
-from tests.test_apply import TRICKY, apply, manifest, open_pair, rows, runs
-
-
-def undo(wb: Workbench, run_id: str, reports: Path) -> ApplyResult:
-    """Undo through the core API."""
-    context = RunContext.create(str(wb.smsturbo_url), None, wb.config)
-    return undo_run(run_id, wb.smsturbo_engine, wb.config, context=context, reports_dir=reports)
-
-
-def execute(path: Path, sql: str, *params: Any) -> None:
-    """Edit SMSTurbo by hand, as someone else would."""
-    con = sqlite3.connect(path)
-    con.execute(sql, params)
-    con.commit()
-    con.close()
+from tests.support.runs import TRICKY, apply, execute, manifest, open_pair, rows, runs, undo
 
 
 @pytest.fixture

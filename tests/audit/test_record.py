@@ -20,7 +20,7 @@ from smsync_core.files import sha256_file
 from smsync_core.redact import redact_url
 from smsync_core.workbench import Workbench
 from tests.support.data import client, customer
-from tests.test_apply import apply, manifest, open_pair
+from tests.support.runs import apply, manifest, open_pair
 
 
 @pytest.fixture
