@@ -172,7 +172,7 @@ def _score(s: Prepared, g: Prepared, i: npt.NDArray[np.int64], j: npt.NDArray[np
     has_names = _filled(name_a) & _filled(name_b)
     name_sim = np.maximum.reduce(
         [
-            _pairwise(fuzz.token_sort_ratio, name_a, name_b),
+            _pairwise(fuzz.ratio, _take(s.name_sorted, i), _take(g.name_sorted, j)),  # = token_sort_ratio
             _pairwise(fuzz.ratio, _take(s.compact, i), _take(g.compact, j)),
             _pairwise(fuzz.token_set_ratio, name_a, name_b) - 10,
         ]
@@ -180,7 +180,7 @@ def _score(s: Prepared, g: Prepared, i: npt.NDArray[np.int64], j: npt.NDArray[np
     # Names alike only in trade words ("... Homeowners Association") are capped by their other words.
     core_a, core_b = _take(s.core, i), _take(g.core, j)
     has_cores = _filled(core_a) & _filled(core_b)
-    core_sim = np.maximum(_pairwise(fuzz.token_sort_ratio, core_a, core_b, has_cores),
+    core_sim = np.maximum(_pairwise(fuzz.ratio, _take(s.core_sorted, i), _take(g.core_sorted, j), has_cores),
                           _pairwise(fuzz.ratio, core_a, core_b, has_cores))  # fmt: skip
     name_sim = np.where(has_cores, np.minimum(name_sim, core_sim + 15), name_sim)
     name_sim = np.where(has_names, name_sim, 0.0)
@@ -206,7 +206,7 @@ def _score(s: Prepared, g: Prepared, i: npt.NDArray[np.int64], j: npt.NDArray[np
     postal_conflict = ~postal_equal & _filled(postal_a) & _filled(postal_b)
     street_a, street_b = _take(s.street, i), _take(g.street, j)
     has_streets = _filled(street_a) & _filled(street_b)
-    street_sim = _pairwise(fuzz.token_sort_ratio, street_a, street_b, has_streets)
+    street_sim = _pairwise(fuzz.ratio, _take(s.street_sorted, i), _take(g.street_sorted, j), has_streets)
     w_street = np.where(
         has_streets & postal_equal,
         np.clip((street_sim - 60) / 10, -1, 3),
