@@ -5,6 +5,9 @@ Voila runs inside this process (so the token never appears in a process list): t
 stripped from the page and tracebacks are not sent to it, and a kernel idle for ``cull_idle_minutes`` is shut
 down (its page then asks for a reload; the checked clients come back from the selection store).
 
+After an import the page links the run's record: its HTML and PDF are served here, behind the same token
+(:mod:`smsync_core.app.records`); nothing else of the reports folder is reachable.
+
 The kernels inherit this process's environment, and that is how the databases reach them: the real URLs
 (passwords included) go into ``SMSYNC_SAGE_URL`` / ``SMSYNC_SMSTURBO_URL`` of the kernel environment, never
 into the page, the notebook or the command line. The notebook's workbench reads them from there.
@@ -24,6 +27,7 @@ from pathlib import Path
 from typing import Any, TextIO
 from urllib.parse import quote
 
+from smsync_core.app.records import ENV_RECORDS_URL, RECORDS_ROUTE, record_handlers
 from smsync_core.app.selections import ENV_STATE_DIR
 from smsync_core.config import ENV_CONFIG, ENV_HOME, ENV_SAGE_URL, ENV_SMSTURBO_URL
 from smsync_core.errors import ConfigurationError, ConnectionFailed
@@ -90,6 +94,7 @@ def kernel_environment(
         ENV_SMSTURBO_URL: smsturbo_url,
         ENV_REPORTS_DIR: str(reports_dir.resolve()),
         ENV_STATE_DIR: str(state_dir.resolve()),
+        ENV_RECORDS_URL: RECORDS_ROUTE,  # the page links a record's HTML there (served below, behind the token)
     }
     if config_path is not None:
         env[ENV_CONFIG] = str(config_path.resolve())
@@ -139,7 +144,13 @@ def serve(settings: AppSettings, out: TextIO) -> int:
 
     os.environ.update(settings.environment)  # inherited by every kernel this server starts
 
+    reports = Path(settings.environment.get(ENV_REPORTS_DIR) or "reports").resolve()
+
     class SmsyncVoila(Voila):  # type: ignore[misc]
+        def init_handlers(self) -> list[Any]:
+            # first: Voila's last route takes every path for the notebook
+            return [*record_handlers(reports, self.server_url), *super().init_handlers()]
+
         def listen(self) -> None:
             IOLoop.current().add_callback(self.announce)
             super().listen()

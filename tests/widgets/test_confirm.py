@@ -26,7 +26,8 @@ def test_confirm_shows_the_counts_and_the_import_lands(story: Any, tmp_path: Pat
     assert "Import completed: 2 inserted, 0 updated" in dialog.text
     result = done[0]
     assert result.outcome == "committed" and result.run_id in dialog.text
-    assert str(result.record_dir) in dialog.text and Path(result.record_dir).is_dir()
+    assert f"the record {result.run_id}" in dialog.text and Path(result.record_dir).is_dir()
+    assert str(tmp_path) not in dialog.text  # the record by its run id, never a folder of this machine
     assert {"1002", "1006"} <= turbo_ids(story)
     assert dialog.yes_button.disabled  # Yes imports once
 

@@ -131,13 +131,13 @@ def not_done(plan: PlanLike, result: Any) -> list[str]:
 
 
 def completed(result: Any) -> str:
-    """The sentence after the import: "Import completed: N inserted, M updated", and where the record is."""
-    run = f" (run {result.run_id})" if getattr(result, "run_id", None) else ""
-    message = getattr(result, "message", None)
-    if callable(message):  # smsync_core's ApplyResult says it in the same words as the command line
-        said = str(message()).rstrip(".")
-        return said + ("" if not run or str(result.run_id) in said else run) + "."
-    where = f"; record in {result.record_dir}{run}" if getattr(result, "record_dir", None) else run
+    """The sentence after the import: "Import completed: N inserted, M updated", and the record by its run id (never
+    a folder of this machine)."""
+    run_id = getattr(result, "run_id", None)
+    where = f"; the record {run_id}" if run_id and getattr(result, "record_dir", None) else \
+        (f" (run {run_id})" if run_id else "")
+    if getattr(result, "record_unfinished", False):
+        return text.without_paths(str(result.message()))  # the record's words name its folders
     outcome = str(getattr(result, "outcome", "committed"))
     if outcome == "nothing-to-do":
         return f"Nothing to import: SMSTurbo already holds every selected change{where}."
@@ -204,6 +204,8 @@ class SynchronizeDialog(w.VBox):  # type: ignore[misc]
         self.fields_button.on_click(lambda _b: self.toggle_fields())
         self.progress = w.IntProgress(value=0, min=0, max=1, layout=w.Layout(width="40%", display="none"))
         self.progress_text = w.HTML("")
+        self.progress_row = w.HBox([self.progress, self.progress_text],
+                                   layout=w.Layout(grid_gap="8px", align_items="center"))
         self.yes_button = w.Button(description="Yes", button_style="success", tooltip="Import now")
         self.no_button = w.Button(description="No", tooltip="Go back without importing")
         self.yes_button.on_click(lambda _b: self.confirm())
@@ -217,7 +219,7 @@ class SynchronizeDialog(w.VBox):  # type: ignore[misc]
             [
                 self.summary,
                 w.HBox([self.yes_button, self.no_button, self.fields_button], layout=w.Layout(grid_gap="8px")),
-                w.HBox([self.progress, self.progress_text], layout=w.Layout(grid_gap="8px", align_items="center")),
+                self.progress_row,
                 self.message,
                 self.details,
                 self.fields,
@@ -268,6 +270,8 @@ class SynchronizeDialog(w.VBox):  # type: ignore[misc]
         if not succeeded(self.result):
             self._say(completed(self.result), error=True)
             self.no_button.disabled = False
+            if self.on_done is not None:  # the guided flow shows the conflict or failure on its last step
+                self.on_done(self.result)
             return self.result
         self.show_progress(total, total)
         missed = not_done(self.plan, self.result)

@@ -1,8 +1,9 @@
 """``GuidedFlow``: a first-time migration, one question at a time, as in the source document.
 
 Company → housekeeping → Set Up → "Do you want to see Missing Customers only?" → the two panes → confirm →
-"Import completed". Every step is a plain ipywidgets layout; the state (workbench, answers, reconciliation,
-plan, result) is kept here, server side. Each action is also a method, so notebooks and tests can drive it.
+"Import completed" (what was imported, the record, Undo, Start again). Every step is a plain ipywidgets layout;
+the state (workbench, answers, reconciliation, plan, result) is kept here, server side. Each action is also a
+method, so notebooks and tests can drive it.
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ from smsync_core import schema
 from smsync_core.outputs import blank_ids, write_xlsx
 from smsync_core.validate import inactive_words
 from smsync_widgets import text
-from smsync_widgets.confirm import SynchronizeDialog
+from smsync_widgets.completed import CompletionPanel
+from smsync_widgets.confirm import SynchronizeDialog, not_done
 from smsync_widgets.grid import sentence
 from smsync_widgets.panes import SyncPanes
 from smsync_widgets.setup import SetupScreen
@@ -145,6 +147,8 @@ class GuidedFlow(w.VBox):  # type: ignore[misc]
         self.plan: Any = None
         self.dialog: SynchronizeDialog | None = None
         self.result: Any = None
+        self.completion: CompletionPanel | None = None
+        self.names: pd.Series | None = None  # client names by Client Number, for the confirm and completed lists
         self.header = w.HTML("")
         self.body = w.VBox([])
         self.message = w.HTML("")
@@ -396,6 +400,7 @@ class GuidedFlow(w.VBox):  # type: ignore[misc]
         if self.panes is not None:
             right = self.panes.right.state.frame
             names = right.drop_duplicates("customer_id").set_index("customer_id")["name"]
+        self.names = names
         self.dialog = SynchronizeDialog(
             self.plan, self._apply, on_done=self._done, on_cancel=self.to_panes, names=names
         )
@@ -412,8 +417,32 @@ class GuidedFlow(w.VBox):  # type: ignore[misc]
         return self.workbench.apply(plan, **options)
 
     def _done(self, result: Any) -> None:
+        """The import finished (or stopped): the last step says what it did, with its record, Undo, Start again."""
         self.result = result
-        self.body.children = [*self.body.children, _row(_button("Start again", self.start_again))]
+        assert self.dialog is not None
+        panel = CompletionPanel(
+            result, undo=self.undo, on_start_again=self.start_again, on_back=self.read_panes_again,
+            names=self.names, missed=not_done(self.plan, result), extra=[self.dialog.progress_row],
+        )
+        self.completion = panel
+        self.step = "completed"
+        self._heading(panel.heading)
+        panel.observe(lambda change: self._heading(change["new"]), names="heading")
+        self.body.children = [panel]
+        self.say("")
+        self._remember()
+
+    def _heading(self, title: str) -> None:
+        self.header.value = f'<h3 data-step="completed">{html.escape(title)}</h3>'
+
+    def undo(self, run_id: str) -> Any:
+        """Reverse the import ``run_id`` where SMSTurbo still holds what it wrote (a run of its own, recorded)."""
+        return self.workbench.undo(run_id, reports_dir=self.reports_dir if self.reports_dir is not None else "reports")
+
+    def read_panes_again(self) -> None:
+        """Back to the panes after a conflict or a failure, both databases read again (the checks kept)."""
+        self._attempt(self.workbench.refresh)
+        self.answer(self.missing_only is not False)
 
     def start_again(self) -> None:
         """From the first step, databases read again (after an import: the panes show what is left)."""

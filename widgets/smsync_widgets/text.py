@@ -5,6 +5,7 @@ Labels and advice only: which rows are eligible, inactive or in error is decided
 
 from __future__ import annotations
 
+import re
 from types import MappingProxyType
 from typing import Final
 
@@ -81,3 +82,12 @@ REPLACE_LABELS: Final = MappingProxyType(
 def label(column: str) -> str:
     """The header shown for a pane column."""
     return COLUMN_LABELS.get(column, column.replace("_", " ").title())
+
+
+#: An absolute path of this machine (POSIX or Windows), not part of a URL.
+_PATH: Final = re.compile(r"(?<![\w.:/\\])(?:[A-Za-z]:)?[\\/](?:[^\s\\/'\"`()]+[\\/])*([^\s\\/'\"`()]+)")
+
+
+def without_paths(said: str) -> str:
+    """``said`` with each folder or file of this machine named by its last part (a record by its run id)."""
+    return _PATH.sub(lambda found: found.group(1), said)
