@@ -8,7 +8,7 @@ everywhere else).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Final, TypeAlias
@@ -173,7 +173,8 @@ def _text(frame: pd.DataFrame, field: str) -> _Text:
     values = pa.array(frame[field].astype("string").array)
     if isinstance(values, pa.ChunkedArray):
         values = values.combine_chunks()
-    filled: _Text = pc.fill_null(values.cast(pa.large_string()), "")
+    values = values.cast(pa.large_string())
+    filled: _Text = pc.fill_null(values, "") if values.null_count else values
     return filled
 
 
@@ -214,6 +215,15 @@ def _kept(text: _Text, keep: npt.NDArray[np.bool_]) -> _Text:
     return _string(raw[mask], before[bounds].astype(np.int64))
 
 
+def _where(text: _Text, rows: npt.NDArray[np.bool_], change: Callable[[_Text], _Text]) -> _Text:
+    """``text`` with ``change`` applied to the marked rows only (the others are not copied through it)."""
+    if not rows.any():
+        return text
+    mask = pa.array(rows)
+    changed: _Text = pc.replace_with_mask(text, mask, change(text.filter(mask)))
+    return changed
+
+
 def _tokens(text: _Text, mapping: Mapping[str, str], drop: frozenset[str]) -> tuple[_Text, _Rows]:
     """Lower-case ASCII tokens of ``text`` with ``mapping`` applied, and the row of each (ascending).
 
@@ -221,14 +231,18 @@ def _tokens(text: _Text, mapping: Mapping[str, str], drop: frozenset[str]) -> tu
     words, except "'" (dropped: O'Brien is obrien) and "&" (the word "and"). After NFKD only A-Z lower-case
     to a-z, so ASCII's case mapping is Unicode's here. Mapping and dropping work on the distinct words.
     """
-    spelled = pc.utf8_normalize(text, form="NFKD")
-    other = ~np.asarray(pc.string_is_ascii(spelled), dtype=bool)
-    if other.any():  # accents dropped, not made separators ("Élan" is elan)
-        plain = pc.replace_substring_regex(spelled.filter(pa.array(other)), r"\p{Mn}+", "")
-        spelled = pc.replace_with_mask(spelled, pa.array(other), plain)
-    clean = pc.replace_substring(spelled, "'", "")
-    if "and" not in drop:  # where "and" is dropped, "&" is only a separator
-        clean = pc.replace_substring(clean, "&", " and ")
+    # only the rows that need it: outside ASCII (NFKD, accents dropped, not made separators: "Élan" is elan),
+    # with an apostrophe, with "&" (where "and" is dropped, "&" is only a separator)
+    clean = _where(
+        text,
+        ~np.asarray(pc.string_is_ascii(text), dtype=bool),
+        lambda some: pc.replace_substring_regex(pc.utf8_normalize(some, form="NFKD"), r"\p{Mn}+", ""),
+    )
+    clean = _where(clean, np.asarray(pc.match_substring(clean, "'"), dtype=bool),
+                   lambda some: pc.replace_substring(some, "'", ""))  # fmt: skip
+    if "and" not in drop:
+        clean = _where(clean, np.asarray(pc.match_substring(clean, "&"), dtype=bool),
+                       lambda some: pc.replace_substring(some, "&", " and "))  # fmt: skip
     lists = pc.split_pattern(_mapped(clean, _WORD_BYTES), " ")
     coded = pc.dictionary_encode(pc.list_flatten(lists))
     rows = np.asarray(pc.list_parent_indices(lists), dtype=np.int64)
