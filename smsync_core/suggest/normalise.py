@@ -104,6 +104,7 @@ _DIGITS: Final = _mask(_DIGIT_CHARS)
 _LETTERS: Final = _mask(_UPPER_CHARS)
 _ALNUM: Final = _mask(_DIGIT_CHARS + _UPPER_CHARS)
 _NOT_SPACE: Final = ~_mask(b" ")
+_SPACES: Final = _mask(b" \t\n\r\x0b\x0c")
 
 _Rows: TypeAlias = npt.NDArray[np.int64]
 
@@ -210,9 +211,40 @@ def _kept(text: _Text, keep: npt.NDArray[np.bool_]) -> _Text:
     mask = keep[raw]
     if mask.all():
         return text
-    before = np.zeros(len(raw) + 1, dtype=np.int32 if len(raw) < 2**31 else np.int64)
-    np.cumsum(mask, out=before[1:])  # kept bytes before each byte
-    return _string(raw[mask], before[bounds].astype(np.int64))
+    starts = bounds[:-1]
+    ended = np.append(mask, False).view(np.uint8)  # one byte more: an empty last string's start is in range
+    counts = np.add.reduceat(ended, starts, dtype=np.int64)
+    counts[bounds[1:] == starts] = 0  # reduceat gives an empty string the byte at its start
+    kept = np.zeros(len(bounds), dtype=np.int64)
+    np.cumsum(counts, out=kept[1:])
+    return _string(raw[mask], kept)
+
+
+def _postal(text: _Text) -> _Text:
+    """The 5-digit postal code a value starts with (after spaces), else "": five digits read off the bytes, a
+    regular expression only for the values that start with a space."""
+    raw, bounds = _bytes(text)
+    starts = bounds[:-1]
+    long = np.flatnonzero(bounds[1:] - starts >= 5)
+    head = raw[starts[long][:, None] + np.arange(5)]
+    digits = long[((head >= ord("0")) & (head <= ord("9"))).all(axis=1)]
+    lengths = np.zeros(len(text), dtype=np.int64)
+    lengths[digits] = 5
+    offsets = np.zeros(len(text) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    postal = _string(np.ascontiguousarray(raw[starts[digits][:, None] + np.arange(5)]).reshape(-1), offsets)
+    spaced = np.zeros(len(text), dtype=bool)
+    nonempty = np.flatnonzero(bounds[1:] > starts)
+    spaced[nonempty] = _SPACES[raw[starts[nonempty]]]
+    if spaced.any():
+        postal = pc.replace_with_mask(postal, pa.array(spaced), _regex_postal(text.filter(pa.array(spaced))))
+    return postal
+
+
+def _regex_postal(text: _Text) -> _Text:
+    """:func:`_postal` by a regular expression."""
+    found: _Text = pc.fill_null(pc.struct_field(pc.extract_regex(text, r"^\s*(?P<z>\d{5})"), 0), "")
+    return found
 
 
 def _where(text: _Text, rows: npt.NDArray[np.bool_], change: Callable[[_Text], _Text]) -> _Text:
@@ -301,10 +333,26 @@ def keys(frame: pd.DataFrame) -> Keys:
     )
 
 
+def _leading_zeros(text: _Text) -> npt.NDArray[np.bool_]:
+    """Which strings have a digit run that starts with 0 and goes on (read off the bytes)."""
+    raw, bounds = _bytes(text)
+    digit = _DIGITS[raw]
+    opens = (raw[:-1] == ord("0")) & digit[1:]  # a 0 followed by a digit...
+    opens[1:] &= ~digit[:-2]  # ...that no digit precedes...
+    first = bounds[:-1][bounds[1:] - bounds[:-1] >= 2]
+    opens[first] = (raw[first] == ord("0")) & digit[first + 1]  # ...or that starts its string
+    last = bounds[1:][bounds[1:] > bounds[:-1]] - 1
+    opens[last[last < len(opens)]] = False  # the next byte is the next string's
+    where = np.zeros(len(text), dtype=bool)
+    where[np.searchsorted(bounds, np.flatnonzero(opens), side="right") - 1] = True
+    return where
+
+
 def _keys(frame: pd.DataFrame) -> Keys:
     """:func:`keys` on one thread."""
     id_upper = pc.utf8_upper(_text(frame, "customer_id"))
-    id_norm = pc.replace_substring_regex(id_upper, "(^|[^0-9])0+([0-9])", r"\1\2")  # leading zeros of digit runs
+    id_norm = _where(id_upper, _leading_zeros(id_upper),  # the leading zeros of every digit run dropped
+                     lambda some: pc.replace_substring_regex(some, "(^|[^0-9])0+([0-9])", r"\1\2"))  # fmt: skip
     tokens, token_rows = _tokens(_text(frame, "name"), NAME_ABBREVIATIONS, NAME_STOPWORDS)
     name = _joined(tokens, token_rows, len(frame))
     email = pc.utf8_lower(pc.utf8_trim_whitespace(_text(frame, "email")))
@@ -313,7 +361,7 @@ def _keys(frame: pd.DataFrame) -> Keys:
         id_letters=_kept(id_upper, _LETTERS),
         name=name,
         compact=pc.ascii_upper(_kept(name, _NOT_SPACE)),  # name is ASCII: [0-9a-z ]
-        postal=pc.fill_null(pc.struct_field(pc.extract_regex(_text(frame, "postal_code"), r"^\s*(?P<z>\d{5})"), 0), ""),
+        postal=_postal(_text(frame, "postal_code")),
         phones=tuple(_phone(_text(frame, field)) for field in ("phone", "fax", "mobile")),
         email=pc.if_else(pc.match_substring(email, "@"), email, ""),
         tokens=tokens,
