@@ -1,8 +1,10 @@
 """The accountant's page (``smsync app``, Voila) in Chromium: a first-time migration from the first click to
-"Import completed", on a copy of the demo databases; and the checked clients surviving a page reload.
+"Import completed" (the record's page served by the app, Undo back to SMSTurbo as it was), on a copy of the demo
+databases; and the checked clients surviving a page reload.
 
-The screenshots (panes, confirmation, completed) are written here, at 1280×800: under ``build/screenshots``, or
-into ``docs/screenshots`` (the README's) with ``SMSYNC_SCREENSHOTS=docs/screenshots``.
+The screenshots (panes, confirmation, completed, step7-completed, undone, record-html, record-pdf) are written here,
+at 1280×800: under ``build/screenshots``, or into ``docs/screenshots`` (the README's) with
+``SMSYNC_SCREENSHOTS=docs/screenshots``.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import sys
 import urllib.request
 from pathlib import Path
 from typing import Any
+from urllib.parse import urljoin
 
 import pytest
 
@@ -21,8 +24,9 @@ import smsync_core
 from smsync_core.audit.lines import decode_changes
 from tests.browser import pages
 from tests.browser.conftest import Server
-from tests.browser.limits import IMPORT_TIMEOUT_MS, KERNEL_TIMEOUT_MS
+from tests.browser.limits import IMPORT_TIMEOUT_MS, KERNEL_TIMEOUT_MS, VIEWPORT
 from tests.support.browser import expect
+from tests.support.data import read_table
 
 pytestmark = pytest.mark.browser
 
@@ -46,6 +50,19 @@ def record_folders(server: Server) -> set[Path]:
 
 def smsturbo_ids(server: Server) -> set[str]:
     return set(smsync_core.connect(server.sage_url, server.smsturbo_url).smsturbo_customers()["customer_id"])
+
+
+def smsturbo_table(server: Server) -> list[tuple[Any, ...]]:
+    """SMSTurbo's Customer table as stored, every column, sorted (straight from sqlite3)."""
+    return sorted(read_table(server.smsturbo_url.removeprefix("sqlite:///"), "Customer"), key=repr)
+
+
+def verify(server: Server) -> None:
+    """``smsync verify`` of the server's reports, held against SMSTurbo's own ledger of runs: it passes."""
+    done = subprocess.run([sys.executable, "-m", "smsync_core.cli.dispatch", "verify", str(server.reports),
+                           "--smsturbo", server.smsturbo_url], capture_output=True, text=True, timeout=120,
+                          cwd=server.workdir)
+    assert done.returncode == 0, done.stdout + done.stderr
 
 
 def test_the_page_needs_its_token_and_shows_no_code(app_server: Server, page_1280: Any) -> None:
@@ -109,38 +126,81 @@ def test_first_time_migration_to_import_completed(app_server: Server, page_1280:
     pages.screenshot(page, "confirmation")
 
     records_before = record_folders(app_server)
+    table_before = smsturbo_table(app_server)
     pages.button(page, "Yes").click()
-    done = page.get_by_text("Import completed", exact=False)
-    expect(done).to_be_visible(timeout=IMPORT_TIMEOUT_MS)
-    message = page.locator("[data-role=message]").filter(has_text="Import completed")
-    expect(message).to_contain_text(f"{len(expected)} inserted")
-    shown_id = re.search(r"\brun ([0-9TZ]+-[0-9a-f]+)\b", message.inner_text())
-    assert shown_id, message.inner_text()
-    pages.show_at_bottom(pages.button(page, "Start again"))
+    pages.step(page, "completed", timeout=IMPORT_TIMEOUT_MS)
+    heading = page.locator("h3[data-step=completed]")
+    expect(heading).to_have_text("Import completed")
+    summary = page.locator("[data-role=completed-summary]")
+    expect(summary).to_contain_text(f"{len(expected):,} new customers inserted into SMSTurbo, 0 updated")
+    expect(pages.button(page, "Yes")).to_have_count(0)  # the spent Yes / No are gone
+    expect(pages.button(page, "No")).to_have_count(0)
+    link = page.locator("[data-role=record-link]")
+    shown_id = link.inner_text().strip()
+    body = page.locator("body").inner_text()
+    assert "Confirm import" not in body and str(app_server.workdir) not in body and "/tmp/" not in body
+    pages.screenshot(page, "step7-completed")  # the README's step 7: as the import leaves it
+    pages.button(page, f"Show the customers ({len(expected):,})").click()  # the lists, one click away
+    expect(page.locator(".smsync-customers tbody tr")).to_have_count(min(len(expected), 500))
+    pages.show_flow_top(page, "completed")
     pages.screenshot(page, "completed")
+    pages.button(page, f"Hide the customers ({len(expected):,})").click()
 
     after = smsturbo_ids(app_server)
     assert after - before == expected  # exactly the checked clients, Julie Smith not among them
     assert before <= after
     # one import, one record, one id: the run the page names is the one new record, and it holds the changes
     (record,) = record_folders(app_server) - records_before
-    assert record.name == shown_id.group(1)
+    assert record.name == shown_id
     manifest = json.loads((record / "manifest.json").read_text("utf-8"))
     assert manifest["run_id"] == record.name and manifest["kind"] == "sync" and manifest["outcome"] == "committed"
     assert set(manifest["selection"]) == expected and manifest["notebook"] == "reconcile.ipynb"
     changes = decode_changes((record / "changes.jsonl").read_bytes())
     assert {c.customer_id for c in changes} == expected and {c.action for c in changes} == {"insert"}
-    verify = subprocess.run([sys.executable, "-m", "smsync_core.cli.dispatch", "verify", str(app_server.reports)],
-                            capture_output=True, text=True, timeout=120, cwd=app_server.workdir)
-    assert verify.returncode == 0, verify.stdout + verify.stderr
+    verify(app_server)
 
-    # what the auditor reads: the record as HTML, and the PDF beside it (the README's pictures of the record)
-    page.goto((record / "reconcile.html").as_uri())
-    expect(page).to_have_title(re.compile(re.escape(record.name)))
-    expect(page.get_by_role("heading", level=1).first).to_contain_text("committed")
-    pages.screenshot(page, "record-html")
+    # the record's link: the app serves its HTML (behind the token), and it opens in a new tab
+    href = link.get_attribute("href")
+    assert href and not href.startswith(("file:", "data:")) and "/tmp/" not in href
+    served = page.request.get(urljoin(page.url, href))
+    assert served.status == 200 and served.headers["content-type"].startswith("text/html")
+    assert served.body() == (record / "reconcile.html").read_bytes()
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    with opener.open(urljoin(app_server.base, href), timeout=10) as anonymous:  # without the token: the login page
+        assert "/login" in anonymous.url and b"<h1" not in anonymous.read()  # not the record's page
+    with page.context.expect_page() as opened:
+        link.click()
+    auditor = opened.value
+    auditor.set_viewport_size(VIEWPORT)
+    expect(auditor).to_have_title(re.compile(re.escape(record.name)))
+    expect(auditor.get_by_role("heading", level=1).first).to_contain_text("committed")
+    pages.screenshot(auditor, "record-html")  # what the auditor reads
+    auditor.close()
     pdf = record / "reconcile.pdf"
     assert pdf.read_bytes().startswith(b"%PDF") and "reconcile.pdf" in manifest["files"]
+
+    # Undo, with its own confirm: SMSTurbo as before the import, and the undo recorded as a run of its own
+    pages.button(page, "Undo").click()
+    expect(page.locator("[data-role=undo-question]")).to_contain_text(
+        f"Undo the import of {len(expected):,} customers?")
+    records_before_undo = record_folders(app_server)
+    pages.button(page, "Yes").click()
+    expect(heading).to_have_text("Import undone", timeout=IMPORT_TIMEOUT_MS)
+    expect(page.locator("[data-role=undo-summary]")).to_contain_text(
+        f"Undo completed: {len(expected):,} new customers removed from SMSTurbo")
+    assert smsturbo_table(app_server) == table_before
+    (undo_record,) = record_folders(app_server) - records_before_undo
+    undo_manifest = json.loads((undo_record / "manifest.json").read_text("utf-8"))
+    assert undo_manifest["kind"] == "undo" and undo_manifest["undoes"] == shown_id
+    assert undo_manifest["outcome"] == "committed"
+    undo_line = page.locator("[data-role=record]").last
+    expect(undo_line).to_contain_text(f"this undo did is in the record {undo_record.name}")
+    pages.show_flow_top(page, "completed")
+    pages.screenshot(page, "undone")
+    verify(app_server)
+    expect(pages.button(page, "Undo")).to_have_count(0)
+    pages.button(page, "Start again").click()  # back to step 1, databases read again
+    pages.step(page, "company")
     pages.pdf_first_page(pdf, "record-pdf")  # last: without pdftoppm only this picture is missing (a skip)
 
 

@@ -7,10 +7,11 @@ Business rules come from ``smsync_core``; these widgets render and collect click
 
 from __future__ import annotations
 
+from smsync_widgets.completed import CompletionPanel
 from smsync_widgets.confirm import SynchronizeDialog
 from smsync_widgets.flow import GuidedFlow
 from smsync_widgets.grid import PaneGrid
 from smsync_widgets.panes import SyncPanes
 from smsync_widgets.setup import SetupScreen
 
-__all__ = ["GuidedFlow", "PaneGrid", "SetupScreen", "SyncPanes", "SynchronizeDialog"]
+__all__ = ["CompletionPanel", "GuidedFlow", "PaneGrid", "SetupScreen", "SyncPanes", "SynchronizeDialog"]

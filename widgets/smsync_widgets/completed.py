@@ -253,7 +253,7 @@ class CompletionPanel(w.VBox):  # type: ignore[misc]
         else:
             said, red = f"The import did not complete and nothing was written{': ' + error if error else ''}.", True
         self.summary.value = self._paragraph(said, "completed-summary", red)
-        self.record.value = record_line(result)
+        self.record.value = text.TABLE_STYLE + record_line(result)  # the style makes the links look like links
         shown = customers_table(result, self._names)
         conflicts = getattr(result, "conflicts", None)
         self._lists = [("customers", shown)] if len(shown) else []
@@ -329,10 +329,14 @@ class CompletionPanel(w.VBox):  # type: ignore[misc]
         left = conflicts if isinstance(conflicts, pd.DataFrame) else pd.DataFrame()
         left_ids = list(dict.fromkeys(left["customer_id"].astype(str))) if len(left) else []
         outcome = str(getattr(result, "outcome", ""))
-        reversed_words = (f"{plural(removed, 'new customer', 'new customers')} removed from SMSTurbo, "
-                          f"{plural(restored, 'updated customer', 'updated customers')} given "
-                          f"{'its' if restored == 1 else 'their'} earlier values back"
-                          + (f", {put_back:,} put back" if put_back else ""))
+        parts = [f"{plural(removed, 'new customer', 'new customers')} removed from SMSTurbo"] \
+            if removed or not restored else []
+        if restored:
+            parts.append(f"{plural(restored, 'updated customer', 'updated customers')} given "
+                         f"{'its' if restored == 1 else 'their'} earlier values back")
+        if put_back:
+            parts.append(f"{plural(put_back, 'customer', 'customers')} put back")
+        reversed_words = ", ".join(parts)
         left_words = (f" Left alone because {'it' if len(left_ids) == 1 else 'they'} changed in SMSTurbo since the "
                       f"import: {_ids(left_ids)} (see the list).") if left_ids else ""
         red = False
