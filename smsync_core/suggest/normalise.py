@@ -410,20 +410,36 @@ def _entries(side: Keys) -> Iterator[tuple[str, _Entry]]:
     most keys of the larger side meet nothing on the other and are dropped by :func:`_shared` first."""
     pos = np.arange(len(side), dtype=np.int64)
 
-    def filled(values: _Text) -> npt.NDArray[np.bool_]:
-        return np.asarray(pc.greater(pc.binary_length(values), 0), dtype=bool)
+    def filled(values: _Text, least: int = 1) -> npt.NDArray[np.bool_]:  # the key texts are ASCII
+        return np.asarray(pc.greater_equal(pc.binary_length(values), least), dtype=bool)
 
-    yield "i", (side.id_norm, pos, _lengths(side.id_norm) >= 2)
+    yield "i", (side.id_norm, pos, filled(side.id_norm, 2))
     has_postal = filled(side.postal)
     yield "p", (side.postal, pos, has_postal)
-    initial = pc.utf8_slice_codeunits(side.compact, 0, 1)
-    yield "q", (pc.binary_join_element_wise(side.postal, initial, _NOTHING), pos, has_postal & filled(initial))
+    yield "q", _heads([side.postal, side.compact], [5, 1])  # postal code and the name's initial
     for phone in side.phones:
         yield "t", (phone, pos, filled(phone))
     yield "e", (side.email, pos, filled(side.email))
-    yield "n", (side.tokens, side.token_rows, _lengths(side.tokens) >= 3)
+    yield "n", (side.tokens, side.token_rows, filled(side.tokens, 3))
     for text in (side.compact, side.id_letters):  # the first four characters of either
-        yield "f", (pc.utf8_slice_codeunits(text, 0, 4), pos, _lengths(text) >= 4)
+        yield "f", _heads([text], [4])
+
+
+def _heads(texts: list[_Text], sizes: list[int]) -> _Entry:
+    """For each row, the first ``sizes[k]`` bytes of ``texts[k]`` one after the other, usable where every text
+    has that many (ASCII texts: bytes are characters); cut out of the bytes as rows of a matrix."""
+    size = len(texts[0])
+    usable = np.ones(size, dtype=bool)
+    parts = []
+    for text, width in zip(texts, sizes, strict=True):
+        raw, bounds = _bytes(text)
+        usable &= bounds[1:] - bounds[:-1] >= width
+        parts.append((raw, bounds, width))
+    rows = np.flatnonzero(usable)
+    block = np.concatenate([raw[bounds[rows][:, None] + np.arange(width)] for raw, bounds, width in parts], axis=1)
+    offsets = np.zeros(size + 1, dtype=np.int64)
+    np.cumsum(np.where(usable, sum(sizes), 0), out=offsets[1:])
+    return _string(np.ascontiguousarray(block).reshape(-1), offsets), np.arange(size, dtype=np.int64), usable
 
 
 def _kept_keys(parts: list[_Entry], among: pa.Array | None = None) -> tuple[_Text, _Rows]:
