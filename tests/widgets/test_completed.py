@@ -6,12 +6,16 @@ that reversed everything and one that left a customer changed since.
 
 from __future__ import annotations
 
+import base64
 import json
 import sqlite3
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 import smsync_core
+from smsync_core.app.records import ENV_RECORDS_URL
 from smsync_widgets import GuidedFlow, SynchronizeDialog
 from smsync_widgets.completed import CompletionPanel
 from tests.support.data import read_table
@@ -166,3 +170,17 @@ def test_a_conflict_is_the_last_step_in_red_without_undo_and_goes_back_to_the_pa
     assert flow.step == "panes" and flow.panes is not None
     assert "1002" not in set(flow.reconciliation.sage_only["customer_id"])  # read again: 1002 is in SMSTurbo now
 
+
+
+def test_outside_the_app_the_records_page_is_a_download(story: Any, tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(ENV_RECORDS_URL, raising=False)  # JupyterLab: the app's route for records is not there
+    result = story.apply(story.plan(["1002"], replace=()), reports_dir=tmp_path / "reports")
+    panel = CompletionPanel(result)
+    assert f'<b data-role="record-id">{result.run_id}</b>' in panel.record.value  # no page: the id alone
+    page = b"<!DOCTYPE html><h1>The record</h1>"
+    (Path(result.record_dir) / "reconcile.html").write_bytes(page)  # as a notebook run's record holds one
+    panel = CompletionPanel(result)
+    assert f'download="{result.run_id}.html"' in panel.record.value
+    assert f"data:text/html;base64,{base64.b64encode(page).decode()}" in panel.record.value
+    assert str(tmp_path) not in panel.record.value
