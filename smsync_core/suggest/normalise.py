@@ -1,7 +1,8 @@
 """Normalised views of customer records and candidate blocking for :mod:`smsync_core.suggest.engine`.
 
 Everything here works on whole Arrow columns (``pyarrow.compute``: RE2 regular expressions, so ``\\d`` and
-``\\s`` are ASCII's) and numpy integer arrays; no Python loop runs per row. Normalisation never touches the
+``\\s`` are ASCII's), their bytes (:mod:`smsync_core.suggest.textbytes`) and numpy integer arrays; no Python
+loop runs per row. Normalisation never touches the
 canonical frames: it builds separate arrays that only the suggestion scoring reads (IDs are matched exactly
 everywhere else).
 """
@@ -18,6 +19,20 @@ import numpy.typing as npt
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+
+from smsync_core.suggest.textbytes import (
+    ALNUM,
+    LETTERS,
+    NOT_SPACE,
+    WORD_BYTES,
+    from_bytes,
+    kept,
+    leading_zeros,
+    mapped,
+    phone_digits,
+    postal_code,
+    text_bytes,
+)
 
 #: Words that say nothing about which client a name is: legal forms, "and"/"&", articles.
 NAME_STOPWORDS: Final = frozenset(
@@ -86,25 +101,6 @@ _NOTHING: Final = pa.scalar("", pa.large_string())
 
 _Text: TypeAlias = pa.LargeStringArray
 
-
-def _mask(chars: bytes) -> npt.NDArray[np.bool_]:
-    """Byte -> whether it is one of ``chars``."""
-    mask = np.zeros(256, dtype=bool)
-    mask[list(chars)] = True
-    return mask
-
-
-_DIGIT_CHARS: Final = b"0123456789"
-_UPPER_CHARS: Final = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-_LOWER_CHARS: Final = _UPPER_CHARS.lower()
-#: Byte -> itself for ASCII digits and lower-case letters, A-Z -> a-z, anything else a space.
-_WORD_BYTES: Final = np.full(256, ord(" "), dtype=np.uint8)
-_WORD_BYTES[list(_DIGIT_CHARS + _LOWER_CHARS + _UPPER_CHARS)] = list(_DIGIT_CHARS + _LOWER_CHARS + _LOWER_CHARS)
-_DIGITS: Final = _mask(_DIGIT_CHARS)
-_LETTERS: Final = _mask(_UPPER_CHARS)
-_ALNUM: Final = _mask(_DIGIT_CHARS + _UPPER_CHARS)
-_NOT_SPACE: Final = ~_mask(b" ")
-_SPACES: Final = _mask(b" \t\n\r\x0b\x0c")
 
 _Rows: TypeAlias = npt.NDArray[np.int64]
 
@@ -184,69 +180,6 @@ def _lengths(text: _Text) -> npt.NDArray[np.int64]:
     return np.asarray(pc.utf8_length(text), dtype=np.int64)
 
 
-def _bytes(text: _Text) -> tuple[npt.NDArray[np.uint8], _Rows]:
-    """The UTF-8 bytes of a string array without nulls, and where each string starts (``len + 1`` bounds)."""
-    _, offsets, data = text.buffers()
-    bounds = np.frombuffer(offsets, dtype=np.int64)[text.offset : text.offset + len(text) + 1]
-    raw = np.frombuffer(data, dtype=np.uint8) if data is not None else np.empty(0, dtype=np.uint8)
-    return raw[bounds[0] : bounds[-1]], bounds - bounds[0]
-
-
-def _string(raw: npt.NDArray[np.uint8], bounds: _Rows) -> _Text:
-    """The string array of these bytes and bounds (no nulls)."""
-    built: _Text = pa.LargeStringArray.from_buffers(len(bounds) - 1, pa.py_buffer(bounds), pa.py_buffer(raw))
-    return built
-
-
-def _mapped(text: _Text, table: npt.NDArray[np.uint8]) -> _Text:
-    """``text`` with every byte replaced by its entry in ``table`` (ASCII bytes to ASCII bytes)."""
-    raw, bounds = _bytes(text)
-    return _string(table[raw], bounds)
-
-
-def _kept(text: _Text, keep: npt.NDArray[np.bool_]) -> _Text:
-    """``text`` with only the bytes ``keep`` marks (``keep`` treats every byte of a character outside ASCII
-    alike, so characters stay whole)."""
-    raw, bounds = _bytes(text)
-    mask = keep[raw]
-    if mask.all():
-        return text
-    starts = bounds[:-1]
-    ended = np.append(mask, False).view(np.uint8)  # one byte more: an empty last string's start is in range
-    counts = np.add.reduceat(ended, starts, dtype=np.int64)
-    counts[bounds[1:] == starts] = 0  # reduceat gives an empty string the byte at its start
-    kept = np.zeros(len(bounds), dtype=np.int64)
-    np.cumsum(counts, out=kept[1:])
-    return _string(raw[mask], kept)
-
-
-def _postal(text: _Text) -> _Text:
-    """The 5-digit postal code a value starts with (after spaces), else "": five digits read off the bytes, a
-    regular expression only for the values that start with a space."""
-    raw, bounds = _bytes(text)
-    starts = bounds[:-1]
-    long = np.flatnonzero(bounds[1:] - starts >= 5)
-    head = raw[starts[long][:, None] + np.arange(5)]
-    digits = long[((head >= ord("0")) & (head <= ord("9"))).all(axis=1)]
-    lengths = np.zeros(len(text), dtype=np.int64)
-    lengths[digits] = 5
-    offsets = np.zeros(len(text) + 1, dtype=np.int64)
-    np.cumsum(lengths, out=offsets[1:])
-    postal = _string(np.ascontiguousarray(raw[starts[digits][:, None] + np.arange(5)]).reshape(-1), offsets)
-    spaced = np.zeros(len(text), dtype=bool)
-    nonempty = np.flatnonzero(bounds[1:] > starts)
-    spaced[nonempty] = _SPACES[raw[starts[nonempty]]]
-    if spaced.any():
-        postal = pc.replace_with_mask(postal, pa.array(spaced), _regex_postal(text.filter(pa.array(spaced))))
-    return postal
-
-
-def _regex_postal(text: _Text) -> _Text:
-    """:func:`_postal` by a regular expression."""
-    found: _Text = pc.fill_null(pc.struct_field(pc.extract_regex(text, r"^\s*(?P<z>\d{5})"), 0), "")
-    return found
-
-
 def _where(text: _Text, rows: npt.NDArray[np.bool_], change: Callable[[_Text], _Text]) -> _Text:
     """``text`` with ``change`` applied to the marked rows only (the others are not copied through it)."""
     if not rows.any():
@@ -275,7 +208,7 @@ def _tokens(text: _Text, mapping: Mapping[str, str], drop: frozenset[str]) -> tu
     if "and" not in drop:
         clean = _where(clean, np.asarray(pc.match_substring(clean, "&"), dtype=bool),
                        lambda some: pc.replace_substring(some, "&", " and "))  # fmt: skip
-    lists = pc.split_pattern(_mapped(clean, _WORD_BYTES), " ")
+    lists = pc.split_pattern(mapped(clean, WORD_BYTES), " ")
     coded = pc.dictionary_encode(pc.list_flatten(lists))
     rows = np.asarray(pc.list_parent_indices(lists), dtype=np.int64)
     words = coded.dictionary
@@ -293,23 +226,6 @@ def _joined(tokens: _Text, rows: _Rows, size: int) -> _Text:
     np.cumsum(np.bincount(rows, minlength=size), out=offsets[1:])
     joined: _Text = pc.binary_join(pa.ListArray.from_arrays(pa.array(offsets), tokens), _SPACE)
     return joined
-
-
-def _phone(text: _Text) -> _Text:
-    """Last 10 digits of a phone number, "" when fewer than 10 digits or one digit repeated.
-
-    On the bytes: the digits kept, then each usable number's last ten cut out as one row of a matrix.
-    """
-    raw, bounds = _bytes(_kept(text, _DIGITS))
-    ends = bounds[1:]
-    usable = ends - bounds[:-1] >= 10
-    last10 = raw[(ends[usable] - 10)[:, None] + np.arange(10)]
-    same = (last10 == last10[:, :1]).all(axis=1)  # "0000000000": a placeholder
-    usable[usable] = ~same
-    lengths = np.where(usable, 10, 0)
-    offsets = np.zeros(len(text) + 1, dtype=np.int64)
-    np.cumsum(lengths, out=offsets[1:])
-    return _string(np.ascontiguousarray(last10[~same]).reshape(-1), offsets)
 
 
 def keys(frame: pd.DataFrame) -> Keys:
@@ -333,36 +249,21 @@ def keys(frame: pd.DataFrame) -> Keys:
     )
 
 
-def _leading_zeros(text: _Text) -> npt.NDArray[np.bool_]:
-    """Which strings have a digit run that starts with 0 and goes on (read off the bytes)."""
-    raw, bounds = _bytes(text)
-    digit = _DIGITS[raw]
-    opens = (raw[:-1] == ord("0")) & digit[1:]  # a 0 followed by a digit...
-    opens[1:] &= ~digit[:-2]  # ...that no digit precedes...
-    first = bounds[:-1][bounds[1:] - bounds[:-1] >= 2]
-    opens[first] = (raw[first] == ord("0")) & digit[first + 1]  # ...or that starts its string
-    last = bounds[1:][bounds[1:] > bounds[:-1]] - 1
-    opens[last[last < len(opens)]] = False  # the next byte is the next string's
-    where = np.zeros(len(text), dtype=bool)
-    where[np.searchsorted(bounds, np.flatnonzero(opens), side="right") - 1] = True
-    return where
-
-
 def _keys(frame: pd.DataFrame) -> Keys:
     """:func:`keys` on one thread."""
     id_upper = pc.utf8_upper(_text(frame, "customer_id"))
-    id_norm = _where(id_upper, _leading_zeros(id_upper),  # the leading zeros of every digit run dropped
+    id_norm = _where(id_upper, leading_zeros(id_upper),  # the leading zeros of every digit run dropped
                      lambda some: pc.replace_substring_regex(some, "(^|[^0-9])0+([0-9])", r"\1\2"))  # fmt: skip
     tokens, token_rows = _tokens(_text(frame, "name"), NAME_ABBREVIATIONS, NAME_STOPWORDS)
     name = _joined(tokens, token_rows, len(frame))
     email = pc.utf8_lower(pc.utf8_trim_whitespace(_text(frame, "email")))
     return Keys(
-        id_norm=_kept(id_norm, _ALNUM),
-        id_letters=_kept(id_upper, _LETTERS),
+        id_norm=kept(id_norm, ALNUM),
+        id_letters=kept(id_upper, LETTERS),
         name=name,
-        compact=pc.ascii_upper(_kept(name, _NOT_SPACE)),  # name is ASCII: [0-9a-z ]
-        postal=_postal(_text(frame, "postal_code")),
-        phones=tuple(_phone(_text(frame, field)) for field in ("phone", "fax", "mobile")),
+        compact=pc.ascii_upper(kept(name, NOT_SPACE)),  # name is ASCII: [0-9a-z ]
+        postal=postal_code(_text(frame, "postal_code")),
+        phones=tuple(phone_digits(_text(frame, field)) for field in ("phone", "fax", "mobile")),
         email=pc.if_else(pc.match_substring(email, "@"), email, ""),
         tokens=tokens,
         token_rows=token_rows,
@@ -432,14 +333,14 @@ def _heads(texts: list[_Text], sizes: list[int]) -> _Entry:
     usable = np.ones(size, dtype=bool)
     parts = []
     for text, width in zip(texts, sizes, strict=True):
-        raw, bounds = _bytes(text)
+        raw, bounds = text_bytes(text)
         usable &= bounds[1:] - bounds[:-1] >= width
         parts.append((raw, bounds, width))
     rows = np.flatnonzero(usable)
     block = np.concatenate([raw[bounds[rows][:, None] + np.arange(width)] for raw, bounds, width in parts], axis=1)
     offsets = np.zeros(size + 1, dtype=np.int64)
     np.cumsum(np.where(usable, sum(sizes), 0), out=offsets[1:])
-    return _string(np.ascontiguousarray(block).reshape(-1), offsets), np.arange(size, dtype=np.int64), usable
+    return from_bytes(np.ascontiguousarray(block).reshape(-1), offsets), np.arange(size, dtype=np.int64), usable
 
 
 def _kept_keys(parts: list[_Entry], among: pa.Array | None = None) -> tuple[_Text, _Rows]:

@@ -1,0 +1,133 @@
+"""String columns worked on as their UTF-8 bytes with numpy: byte tables and masks instead of regular
+expressions or per-row slicing, for the normalisation in :mod:`smsync_core.suggest.normalise`.
+
+Every array here is an Arrow ``large_string`` array without nulls; what is kept or mapped is ASCII (a character
+outside ASCII is several bytes, all treated alike), so characters stay whole.
+"""
+
+from __future__ import annotations
+
+from typing import Final, TypeAlias
+
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+import pyarrow.compute as pc
+
+_Text: TypeAlias = pa.LargeStringArray
+_Rows: TypeAlias = npt.NDArray[np.int64]
+
+
+def byte_set(chars: bytes) -> npt.NDArray[np.bool_]:
+    """Byte -> whether it is one of ``chars``."""
+    members = np.zeros(256, dtype=bool)
+    members[list(chars)] = True
+    return members
+
+
+_DIGIT_CHARS: Final = b"0123456789"
+_UPPER_CHARS: Final = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+_LOWER_CHARS: Final = _UPPER_CHARS.lower()
+#: Byte -> itself for ASCII digits and lower-case letters, A-Z -> a-z, anything else a space.
+WORD_BYTES: Final = np.full(256, ord(" "), dtype=np.uint8)
+WORD_BYTES[list(_DIGIT_CHARS + _LOWER_CHARS + _UPPER_CHARS)] = list(_DIGIT_CHARS + _LOWER_CHARS + _LOWER_CHARS)
+DIGITS: Final = byte_set(_DIGIT_CHARS)
+LETTERS: Final = byte_set(_UPPER_CHARS)
+ALNUM: Final = byte_set(_DIGIT_CHARS + _UPPER_CHARS)
+NOT_SPACE: Final = ~byte_set(b" ")
+_SPACES: Final = byte_set(b" \t\n\r\x0b\x0c")
+
+
+def text_bytes(text: _Text) -> tuple[npt.NDArray[np.uint8], _Rows]:
+    """The UTF-8 bytes of a string array without nulls, and where each string starts (``len + 1`` bounds)."""
+    _, offsets, data = text.buffers()
+    bounds = np.frombuffer(offsets, dtype=np.int64)[text.offset : text.offset + len(text) + 1]
+    raw = np.frombuffer(data, dtype=np.uint8) if data is not None else np.empty(0, dtype=np.uint8)
+    return raw[bounds[0] : bounds[-1]], bounds - bounds[0]
+
+
+def from_bytes(raw: npt.NDArray[np.uint8], bounds: _Rows) -> _Text:
+    """The string array of these bytes and bounds (no nulls)."""
+    built: _Text = pa.LargeStringArray.from_buffers(len(bounds) - 1, pa.py_buffer(bounds), pa.py_buffer(raw))
+    return built
+
+
+def mapped(text: _Text, table: npt.NDArray[np.uint8]) -> _Text:
+    """``text`` with every byte replaced by its entry in ``table`` (ASCII bytes to ASCII bytes)."""
+    raw, bounds = text_bytes(text)
+    return from_bytes(table[raw], bounds)
+
+
+def kept(text: _Text, keep: npt.NDArray[np.bool_]) -> _Text:
+    """``text`` with only the bytes ``keep`` marks (``keep`` treats every byte of a character outside ASCII
+    alike, so characters stay whole)."""
+    raw, bounds = text_bytes(text)
+    wanted = keep[raw]
+    if wanted.all():
+        return text
+    starts = bounds[:-1]
+    ended = np.append(wanted, False).view(np.uint8)  # one byte more: an empty last string's start is in range
+    counts = np.add.reduceat(ended, starts, dtype=np.int64)
+    counts[bounds[1:] == starts] = 0  # reduceat gives an empty string the byte at its start
+    offsets = np.zeros(len(bounds), dtype=np.int64)
+    np.cumsum(counts, out=offsets[1:])
+    return from_bytes(raw[wanted], offsets)
+
+
+def postal_code(text: _Text) -> _Text:
+    """The 5-digit postal code a value starts with (after spaces), else "": five digits read off the bytes, a
+    regular expression only for the values that start with a space."""
+    raw, bounds = text_bytes(text)
+    starts = bounds[:-1]
+    long = np.flatnonzero(bounds[1:] - starts >= 5)
+    head = raw[starts[long][:, None] + np.arange(5)]
+    digits = long[((head >= ord("0")) & (head <= ord("9"))).all(axis=1)]
+    lengths = np.zeros(len(text), dtype=np.int64)
+    lengths[digits] = 5
+    offsets = np.zeros(len(text) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    postal = from_bytes(np.ascontiguousarray(raw[starts[digits][:, None] + np.arange(5)]).reshape(-1), offsets)
+    spaced = np.zeros(len(text), dtype=bool)
+    nonempty = np.flatnonzero(bounds[1:] > starts)
+    spaced[nonempty] = _SPACES[raw[starts[nonempty]]]
+    if spaced.any():
+        postal = pc.replace_with_mask(postal, pa.array(spaced), _regex_postal(text.filter(pa.array(spaced))))
+    return postal
+
+
+def _regex_postal(text: _Text) -> _Text:
+    """:func:`postal_code` by a regular expression."""
+    found: _Text = pc.fill_null(pc.struct_field(pc.extract_regex(text, r"^\s*(?P<z>\d{5})"), 0), "")
+    return found
+
+
+def phone_digits(text: _Text) -> _Text:
+    """Last 10 digits of a phone number, "" when fewer than 10 digits or one digit repeated.
+
+    On the bytes: the digits kept, then each usable number's last ten cut out as one row of a matrix.
+    """
+    raw, bounds = text_bytes(kept(text, DIGITS))
+    ends = bounds[1:]
+    usable = ends - bounds[:-1] >= 10
+    last10 = raw[(ends[usable] - 10)[:, None] + np.arange(10)]
+    same = (last10 == last10[:, :1]).all(axis=1)  # "0000000000": a placeholder
+    usable[usable] = ~same
+    lengths = np.where(usable, 10, 0)
+    offsets = np.zeros(len(text) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    return from_bytes(np.ascontiguousarray(last10[~same]).reshape(-1), offsets)
+
+
+def leading_zeros(text: _Text) -> npt.NDArray[np.bool_]:
+    """Which strings have a digit run that starts with 0 and goes on (read off the bytes)."""
+    raw, bounds = text_bytes(text)
+    digit = DIGITS[raw]
+    opens = (raw[:-1] == ord("0")) & digit[1:]  # a 0 followed by a digit...
+    opens[1:] &= ~digit[:-2]  # ...that no digit precedes...
+    first = bounds[:-1][bounds[1:] - bounds[:-1] >= 2]
+    opens[first] = (raw[first] == ord("0")) & digit[first + 1]  # ...or that starts its string
+    last = bounds[1:][bounds[1:] > bounds[:-1]] - 1
+    opens[last[last < len(opens)]] = False  # the next byte is the next string's
+    where = np.zeros(len(text), dtype=bool)
+    where[np.searchsorted(bounds, np.flatnonzero(opens), side="right") - 1] = True
+    return where
