@@ -2,9 +2,8 @@
 
 Everything here works on whole Arrow columns (``pyarrow.compute``: RE2 regular expressions, so ``\\d`` and
 ``\\s`` are ASCII's), their bytes (:mod:`smsync_core.suggest.textbytes`) and numpy integer arrays; no Python
-loop runs per row. Normalisation never touches the
-canonical frames: it builds separate arrays that only the suggestion scoring reads (IDs are matched exactly
-everywhere else).
+loop runs per row. Normalisation never touches the canonical frames: it builds separate arrays that only the
+suggestion scoring reads (IDs are matched exactly everywhere else).
 """
 
 from __future__ import annotations
