@@ -15,9 +15,10 @@ import sqlalchemy as sa
 
 from smsync_core.apply.run import ApplyResult, Hook, Progress, RunRequest, execute_run
 from smsync_core.audit.changes import Change
+from smsync_core.audit.context import RunContext
 from smsync_core.audit.ledger import run_changes, runs_table, undo_of
 from smsync_core.audit.lines import decode_changes
-from smsync_core.audit.record import MANIFEST, RunContext
+from smsync_core.audit.record import MANIFEST
 from smsync_core.config import Config
 from smsync_core.db.connect import database_errors
 from smsync_core.errors import UsageError, VerificationFailed
