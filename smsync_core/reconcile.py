@@ -7,6 +7,8 @@ whitespace, otherwise exactly (case-sensitive).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -205,12 +207,25 @@ def possible_matches(sage_only: pd.DataFrame, smsturbo_only: pd.DataFrame,
     and Check All / ``--all-eligible`` skip it; it can still be checked by hand. Only unpartnered rows are
     compared (the two frames), scored on whole arrays by :func:`smsync_core.suggest.engine.suggest`.
     """
-    frame = _without_match(sage_only.drop(columns=list(MATCH_COLUMNS), errors="ignore"))
+    return _with_hints(sage_only, _best_matches(sage_only, smsturbo_only, threshold))
+
+
+def _best_matches(sage_only: pd.DataFrame, smsturbo_only: pd.DataFrame,
+                  threshold: float = DEFAULT_THRESHOLD) -> pd.DataFrame | None:
+    """The suggestion engine's best SMSTurbo-only candidate per Sage-only client (None: no candidate at all).
+
+    Needs only the customers' own fields, not their validation status, so it can run beside validation."""
     if len(sage_only) == 0 or len(smsturbo_only) == 0:
-        return frame
+        return None
     found = suggest(sage_only, smsturbo_only, threshold=threshold, limit=1, direction=TO_SMSTURBO)
     best = found[(found["direction"] == TO_SMSTURBO) & (found["rank"] == 1)].drop_duplicates("sage_id")
-    if best.empty:
+    return None if best.empty else best
+
+
+def _with_hints(sage_only: pd.DataFrame, best: pd.DataFrame | None) -> pd.DataFrame:
+    """``sage_only`` with the :data:`MATCH_COLUMNS` of ``best`` (see :func:`possible_matches`)."""
+    frame = _without_match(sage_only.drop(columns=list(MATCH_COLUMNS), errors="ignore"))
+    if best is None:
         return frame
     sage_ids = pa.array(frame["customer_id"].astype(TEXT).array)
     hinted = pa.array(best["sage_id"].astype(TEXT).array).cast(sage_ids.type)
@@ -242,7 +257,7 @@ def reconcile(
     sage: pd.DataFrame,
     smsturbo: pd.DataFrame,
     config: Config,
-    findings: pd.DataFrame | None = None,
+    findings: pd.DataFrame | Callable[[], pd.DataFrame] | None = None,
     *,
     missing_only: bool = True,
 ) -> Reconciliation:
@@ -253,19 +268,52 @@ def reconcile(
     sage, smsturbo
         Canonical frames from the source and target adapters.
     findings
-        The housekeeping findings (``validate.check``); computed without column lengths when not given.
+        The housekeeping findings (``validate.check``), or a function giving them; computed without column lengths
+        when not given.
     missing_only
         The answer to "Do you want to see Missing Customers only?". No also lists customers on both sides whose
         compared fields differ.
 
     The IDs are hashed once: each Sage row learns the position of its SMSTurbo customer (``-1``: none), and every
-    later step (membership both ways, lining up the compared fields) works from those positions.
+    later step (membership both ways, lining up the compared fields) works from those positions. Validation needs
+    only the Sage frame and the possible-duplicate hints only the unpartnered rows, so both run in a second thread
+    beside the join and the field comparison (their C loops release Python's lock); an error of validation is
+    raised first, as when it ran first.
     """
     unknown = tuple(f for f in sage.attrs.get("unknown_fields", ()) if f in schema.COMPARED_FIELDS)
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="smsync-reconcile") as pool:
+        validated = pool.submit(_validated, sage, config, findings)
+        try:
+            return _reconcile(pool, validated, sage, smsturbo, unknown, missing_only=missing_only)
+        except BaseException:
+            error = validated.exception()
+            if error is not None:
+                raise error from None
+            raise
+
+
+def _validated(
+    sage: pd.DataFrame, config: Config, findings: pd.DataFrame | Callable[[], pd.DataFrame] | None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The findings and the Sage frame with each row's status columns (``inactive``: status set or flag)."""
     if findings is None:
         findings = check(sage, config)
+    elif callable(findings):
+        findings = findings()
     status = row_status(sage, findings, config)
-    sage_full = pd.concat([sage.drop(columns="inactive"), status], axis=1)  # inactive: status set or flag
+    return findings, pd.concat([sage.drop(columns="inactive"), status], axis=1)
+
+
+def _reconcile(
+    pool: ThreadPoolExecutor,
+    validated: Future[tuple[pd.DataFrame, pd.DataFrame]],
+    sage: pd.DataFrame,
+    smsturbo: pd.DataFrame,
+    unknown: tuple[str, ...],
+    *,
+    missing_only: bool,
+) -> Reconciliation:
+    """:func:`reconcile` once validation is under way in ``validated``."""
     target_ids = _arrow(smsturbo["customer_id"])
     target = smsturbo
     if len(pc.unique(target_ids)) < len(target_ids):  # a repeated SMSTurbo ID: its first row only
@@ -280,25 +328,22 @@ def reconcile(
     in_sage[position[in_target]] = True
 
     smsturbo_only = _sorted(target, ~in_sage)
-    sage_only = possible_matches(_sorted(sage_full, ~in_target), smsturbo_only)
-    empty_diffs = pd.DataFrame(
-        {name: pd.Series([], dtype=TEXT) for name in ("customer_id", "field", "sage", "smsturbo")}
-    )
+    sage_only_rows = _order(sage, np.flatnonzero(~in_target))  # "customer_id" and "row": Sage's own columns
+    hints = pool.submit(_best_matches, sage.iloc[sage_only_rows].reset_index(drop=True), smsturbo_only)
     if missing_only:
         matched = pd.DataFrame({"customer_id": _sorted_ids(target_ids.filter(pa.array(in_sage)))})
-        different = sage_full.iloc[0:0].assign(fields=pd.Series([], dtype=object))
+        findings, sage_full = validated.result()
         return Reconciliation(
             "missing-only",
             smsturbo_only,
-            sage_only,
-            different,
+            _with_hints(sage_full.iloc[sage_only_rows].reset_index(drop=True), hints.result()),
+            sage_full.iloc[0:0].assign(fields=pd.Series([], dtype=object)),
             target.iloc[0:0],
-            empty_diffs,
+            _empty_differences(),
             matched,
             findings,
             unknown,
         )
-
     compared = [f for f in schema.COMPARED_FIELDS if f in target.columns and f not in unknown]
     both = np.flatnonzero(in_target)  # the Sage rows whose ID SMSTurbo has, and that customer's row
     theirs_at = position[both]
@@ -325,7 +370,9 @@ def reconcile(
                 }
             )
         )
-    differences = pd.concat(long_parts, ignore_index=True) if long_parts else empty_diffs.assign(_row=0, _rank=0)
+    differences = (
+        pd.concat(long_parts, ignore_index=True) if long_parts else _empty_differences().assign(_row=0, _rank=0)
+    )
     differences = (
         differences.sort_values(["customer_id", "_row"], kind="stable")
         .drop_duplicates(["customer_id", "field"])  # duplicated Sage IDs: the first row's values
@@ -343,20 +390,26 @@ def reconcile(
     np.bitwise_or.at(id_mask, id_codes, field_mask[differing])
     union = np.zeros(len(field_mask), dtype="int64")
     union[differing] = id_mask[id_codes]
-    firsts = _order(sage_full, differing[np.unique(id_codes, return_index=True)[1]])  # an ID's first such row
-    different = sage_full.iloc[firsts].reset_index(drop=True)
+    firsts = _order(sage, differing[np.unique(id_codes, return_index=True)[1]])  # an ID's first such row
     mask_codes, masks = pd.factorize(union[firsts])
     lookup = np.empty(len(masks), dtype=object)
     lookup[:] = [tuple(f for bit, f in enumerate(compared) if int(m) >> bit & 1) for m in masks]
-    different["fields"] = lookup[mask_codes] if len(mask_codes) else np.empty(0, dtype=object)
     target_rows = position[firsts]
     same = in_sage.copy()
     same[target_rows] = False  # SMSTurbo IDs are unique here: the matched IDs are theirs, without a hash
     matched = pd.DataFrame({"customer_id": _sorted_ids(target_ids.filter(pa.array(same)))})
     target_side = target.iloc[target_rows].reset_index(drop=True)
+    findings, sage_full = validated.result()
+    different = sage_full.iloc[firsts].reset_index(drop=True)
+    different["fields"] = lookup[mask_codes] if len(mask_codes) else np.empty(0, dtype=object)
+    sage_only = _with_hints(sage_full.iloc[sage_only_rows].reset_index(drop=True), hints.result())
     return Reconciliation(
         "all", smsturbo_only, sage_only, different, target_side, differences, matched, findings, unknown
     )
+
+
+def _empty_differences() -> pd.DataFrame:
+    return pd.DataFrame({name: pd.Series([], dtype=TEXT) for name in ("customer_id", "field", "sage", "smsturbo")})
 
 
 def _sorted_ids(ids: pa.ChunkedArray) -> pd.arrays.ArrowStringArray:

@@ -208,7 +208,7 @@ class Workbench:
                 self.sage_clients(),
                 self.smsturbo_customers(),
                 self.company_config(),
-                self.check(),
+                self.check,  # validated in reconcile's second thread, beside the join and comparison
                 missing_only=missing_only,
             ),
         )

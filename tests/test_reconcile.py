@@ -234,3 +234,36 @@ def test_text_that_looks_dangerous_is_compared_verbatim(reconciled: Reconciler) 
     evil = "Robert'); DROP TABLE Customer;-- \U0001f600"
     rec = reconciled([client("X1", name=evil)], [customer("X1", name="Robert")], missing_only=False)
     assert rec.to_dict()["different"][0]["fields"]["name"] == {"sage": evil, "smsturbo": "Robert"}
+
+
+@pytest.mark.parametrize("missing_only", [True, False])
+def test_an_error_of_validation_is_raised_as_it_is(tmp_path: Path, missing_only: bool) -> None:
+    """Validation runs in a second thread beside the comparison; its error still reaches the caller unchanged."""
+    from smsync_core.errors import SchemaMismatch
+    from smsync_core.reconcile import reconcile
+
+    sage = make_sage_db(tmp_path / "sage.db", [client("BOTH"), client("NEW", name="New")])
+    turbo = make_smsturbo_db(tmp_path / "turbo.db", [customer("BOTH", name="Other"), customer("OLD")])
+    wb = smsync_core.connect(sage, turbo, {})
+    try:
+        clients, customers, config = wb.sage_clients(), wb.smsturbo_customers(), wb.company_config()
+    finally:
+        wb.close()
+
+    def failing() -> Any:
+        raise SchemaMismatch("The SMSTurbo Customer table has no Name column; check the SMSTurbo database.")
+
+    with pytest.raises(SchemaMismatch, match="no Name column"):
+        reconcile(clients, customers, config, failing, missing_only=missing_only)
+
+
+def test_the_workbench_findings_are_those_of_its_reconciliation(tmp_path: Path) -> None:
+    sage = make_sage_db(tmp_path / "sage.db", [client("BOTH"), client("NEW", name=""), client("BAD ID")])
+    turbo = make_smsturbo_db(tmp_path / "turbo.db", [customer("BOTH", name="Other")])
+    wb = smsync_core.connect(sage, turbo, {})
+    try:
+        rec = wb.reconcile(missing_only=False)
+        assert rec.findings is wb.check()  # validated once, beside the comparison, and kept for the notebooks
+        assert not rec.findings.empty and ids(rec.different) == ["BOTH"]
+    finally:
+        wb.close()
