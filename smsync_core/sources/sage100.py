@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Literal, TypeAlias
 
 import pandas as pd
@@ -27,9 +28,12 @@ def read_clients(engine: Engine, config: Config) -> pd.DataFrame:
     the company keeps contacts in ``clncnt``, a client's blank contact fields come from its primary contact, and
     ``attrs["notes"]`` says for how many clients.
     """
-    frame = read_mapped(engine, config.sage, "sage", schema.FIELDS, optional=("inactive", "short_name"))
-    clients = canonical_clients(frame)
-    contacts = read_primary_contacts(engine, config)
+    # the primary contacts are their own SELECT (never an error: None when unreadable), read beside the clients
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="smsync-contacts") as pool:
+        contacts_read = pool.submit(read_primary_contacts, engine, config)
+        frame = read_mapped(engine, config.sage, "sage", schema.FIELDS, optional=("inactive", "short_name"))
+        clients = canonical_clients(frame)
+        contacts = contacts_read.result()
     if contacts is None:
         return clients
     clients = fill_from_contacts(clients, contacts)
