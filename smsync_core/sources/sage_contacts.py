@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
@@ -67,7 +69,11 @@ def fill_from_contacts(clients: pd.DataFrame, contacts: pd.DataFrame) -> pd.Data
     the matched clients only, whole columns at a time.
     """
     single = contacts.drop_duplicates("customer_id", keep=False)
-    position = pd.Index(single["customer_id"]).get_indexer(clients["customer_id"])
+    ids = pa.array(clients["customer_id"].astype(TEXT).array)
+    # Arrow hashes the few contacts and probes every client (pandas' get_indexer made Python strings of them all)
+    found = pc.index_in(ids, value_set=pa.array(single["customer_id"].astype(TEXT).array).cast(ids.type),
+                        skip_nulls=False)
+    position = np.asarray(pc.fill_null(found, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
     matched = np.flatnonzero(position >= 0)
     matched = matched[~clients["customer_id"].iloc[matched].duplicated(keep=False).to_numpy(dtype=bool)]
     out = clients.copy(deep=False)
