@@ -72,15 +72,6 @@ def record_leaks(reports: Path) -> dict[str, list[str]]:
     return found
 
 
-@pytest.fixture
-def here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    for name in ("SMSYNC_SAGE_URL", "SMSYNC_SMSTURBO_URL", "SMSYNC_CONFIG", "SMSYNC_HOME", "SMSYNC_SAGE_PASSWORD",
-                 "SMSYNC_SMSTURBO_PASSWORD"):
-        monkeypatch.delenv(name, raising=False)
-    return tmp_path
-
-
 def give(source: str, side: str, url: str, here: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Make ``url`` the ``side`` connection through ``source``; the command line options it needs."""
     if source == "command line":

@@ -197,15 +197,6 @@ class Login:
     canary: Canary
 
 
-@pytest.fixture
-def here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    for name in ("SMSYNC_SAGE_URL", "SMSYNC_SMSTURBO_URL", "SMSYNC_CONFIG", "SMSYNC_HOME", "SMSYNC_SAGE_PASSWORD",
-                 "SMSYNC_SMSTURBO_PASSWORD"):
-        monkeypatch.delenv(name, raising=False)
-    return tmp_path
-
-
 def _login(form: Form, request: pytest.FixtureRequest) -> Iterator[Login]:
     canary = Canary.new(special=form.special)
     if form.server == "postgresql":

@@ -24,6 +24,7 @@ __all__ = [
     "client",
     "customer",
     "db_paths",
+    "here",
     "make_sage_db",
     "make_smsturbo_db",
     "read_table",
@@ -223,3 +224,13 @@ def read_table(path: str | Path, table: str) -> list[tuple[Any, ...]]:
 def db_paths(tmp_path: Path) -> tuple[Path, Path]:
     """Where a test's Sage 100 and SMSTurbo SQLite files go: ``(sage.db, smsturbo.db)`` in ``tmp_path``."""
     return tmp_path / "sage.db", tmp_path / "smsturbo.db"
+
+
+@pytest.fixture
+def here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """``tmp_path`` as the working folder, with no connection, config or password taken from the environment."""
+    monkeypatch.chdir(tmp_path)
+    for name in ("SMSYNC_SAGE_URL", "SMSYNC_SMSTURBO_URL", "SMSYNC_CONFIG", "SMSYNC_HOME", "SMSYNC_SAGE_PASSWORD",
+                 "SMSYNC_SMSTURBO_PASSWORD"):
+        monkeypatch.delenv(name, raising=False)
+    return tmp_path
