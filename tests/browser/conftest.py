@@ -119,17 +119,15 @@ def _failure(log: Path, what: str) -> str:
     return f"{what}; server log:\n{tail}"
 
 
-@pytest.fixture
-def app_server(demo_template: Path, tmp_path: Path) -> Iterator[Server]:
-    """``smsync app --no-browser`` on a free port, on a copy of the demo; the URL is read from its output."""
-    _require("voila", "Voila")
-    workdir = tmp_path / "app"
-    workdir.mkdir()
-    sage, target = _copy_demo(demo_template, workdir)
-    reports, state = workdir / "reports", workdir / "state"
-    port = free_port()
-    log = workdir / "server.log"
-    command = [sys.executable, "-m", "smsync_core.cli.dispatch", "app", "--no-browser", "--port", str(port),
+def start_app(template: Path, workdir: Path) -> Server:
+    """``smsync app --no-browser`` on a free port, on a copy of ``template``'s demo; the URL read from its output.
+
+    The caller stops it with ``_stop(server.process)``; a server that does not come up is stopped here.
+    """
+    workdir.mkdir(parents=True)
+    sage, target = _copy_demo(template, workdir)
+    reports, state, log = workdir / "reports", workdir / "state", workdir / "server.log"
+    command = [sys.executable, "-m", "smsync_core.cli.dispatch", "app", "--no-browser", "--port", str(free_port()),
                "--sage", sage, "--smsturbo", target, "--reports", str(reports), "--state-dir", str(state)]
     with log.open("w") as err:
         process = subprocess.Popen(command, cwd=workdir, env=_server_env(workdir), stdout=subprocess.PIPE,
@@ -139,12 +137,23 @@ def app_server(demo_template: Path, tmp_path: Path) -> Iterator[Server]:
     threading.Thread(target=_read_lines, args=(process.stdout, lines), daemon=True).start()
     try:
         url = _wait_for_url(lines, process, log)
-        token = url.split("token=", 1)[1]
         base = url.split("?", 1)[0]
         _wait_until_up(base, process, log)
-        yield Server(url, base, token, workdir, sage, target, reports, state, process, log)
-    finally:
+    except BaseException:
         _stop(process)
+        raise
+    return Server(url, base, url.split("token=", 1)[1], workdir, sage, target, reports, state, process, log)
+
+
+@pytest.fixture
+def app_server(demo_template: Path, tmp_path: Path) -> Iterator[Server]:
+    """``smsync app --no-browser`` on a free port, on a copy of the demo (:func:`start_app`)."""
+    _require("voila", "Voila")
+    server = start_app(demo_template, tmp_path / "app")
+    try:
+        yield server
+    finally:
+        _stop(server.process)
 
 
 def _wait_until_up(url: str, process: subprocess.Popen[str], log: Path) -> None:

@@ -6,10 +6,6 @@ Sage URL put right without a restart; Back; a reload that keeps the step and the
 
 from __future__ import annotations
 
-import queue
-import subprocess
-import sys
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,41 +15,13 @@ import pytest
 
 import smsync_core
 from tests.browser import pages
-from tests.browser.conftest import (
-    Server,
-    _copy_demo,
-    _read_lines,
-    _server_env,
-    _stop,
-    _wait_for_url,
-    _wait_until_up,
-)
+from tests.browser.conftest import Server, _stop, start_app
 from tests.browser.limits import IMPORT_TIMEOUT_MS, KERNEL_TIMEOUT_MS
-from tests.support.browser import expect, free_port
+from tests.support.browser import expect
 
 pytestmark = pytest.mark.browser
 
 DEVELOPER_TEXT = ("Opened in JupyterLab", "run all cells", "smsync run", "Run headless")
-
-
-def start_app(template: Path, workdir: Path) -> tuple[Server, subprocess.Popen[str]]:
-    """``smsync app`` on a copy of ``template``'s demo databases (as the conftest's ``app_server``)."""
-    workdir.mkdir(parents=True)
-    sage, target = _copy_demo(template, workdir)
-    reports, state, log = workdir / "reports", workdir / "state", workdir / "server.log"
-    command = [sys.executable, "-m", "smsync_core.cli.dispatch", "app", "--no-browser", "--port", str(free_port()),
-               "--sage", sage, "--smsturbo", target, "--reports", str(reports), "--state-dir", str(state)]
-    with log.open("w") as err:
-        process = subprocess.Popen(command, cwd=workdir, env=_server_env(workdir), stdout=subprocess.PIPE,
-                                   stderr=err, text=True, start_new_session=True)
-    assert process.stdout is not None
-    lines: queue.Queue[str] = queue.Queue()
-    threading.Thread(target=_read_lines, args=(process.stdout, lines), daemon=True).start()
-    url = _wait_for_url(lines, process, log)
-    _wait_until_up(url.split("?", 1)[0], process, log)
-    server = Server(url, url.split("?", 1)[0], url.split("token=", 1)[1], workdir, sage, target, reports, state,
-                    process, log)
-    return server, process
 
 
 @pytest.fixture(scope="module")
@@ -67,11 +35,11 @@ def demo_10k(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def app_10k(demo_10k: Path, tmp_path: Path) -> Iterator[Server]:
-    server, process = start_app(demo_10k, tmp_path / "app10k")
+    server = start_app(demo_10k, tmp_path / "app10k")
     try:
         yield server
     finally:
-        _stop(process)
+        _stop(server.process)
 
 
 def right_pane(server: Server) -> Any:
