@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Literal
 
 import numpy as np
@@ -20,8 +21,6 @@ import pyarrow.compute as pc
 from smsync_core import schema
 from smsync_core.config import Config
 from smsync_core.frames import TEXT, id_rank, id_sort_keys
-from smsync_core.suggest.engine import DEFAULT_THRESHOLD, TO_SMSTURBO, suggest
-from smsync_core.suggest.normalise import SIGNAL_FIELDS
 from smsync_core.validate import check, row_status
 
 Mode = Literal["missing-only", "all"]
@@ -71,11 +70,17 @@ def _positions(values: pa.ChunkedArray, candidates: pa.ChunkedArray, *, nulls_ma
 
 @dataclass(frozen=True)
 class Reconciliation:
-    """The two panes' contents and everything needed to explain them (see docs/internals.md)."""
+    """The two panes' contents and everything needed to explain them (see docs/internals.md).
+
+    The possible-duplicate hints of the Sage-only clients are found on first use of :attr:`sage_only` (the panes,
+    ``diff``, Check All): the suggestion engine is the costliest step after the reads, and an import of chosen IDs
+    or a look at the differences never needs it.
+    """
 
     mode: Mode
     smsturbo_only: pd.DataFrame
-    sage_only: pd.DataFrame
+    #: The Sage-only clients with their status, before the possible-duplicate hints (:attr:`sage_only` has them).
+    unhinted_sage_only: pd.DataFrame
     different: pd.DataFrame
     different_smsturbo: pd.DataFrame
     differences: pd.DataFrame
@@ -84,6 +89,14 @@ class Reconciliation:
     #: Compared fields the Sage source does not carry (an exported list without them): unknown, so never a
     #: difference and never written to SMSTurbo.
     unknown_fields: tuple[str, ...] = ()
+    #: Gives each Sage-only client's best SMSTurbo-only candidate (None: no SMSTurbo-only customers to compare).
+    hints: Callable[[], pd.DataFrame | None] | None = field(default=None, repr=False, compare=False)
+
+    @cached_property
+    def sage_only(self) -> pd.DataFrame:
+        """Sage 100 clients not in SMSTurbo, each with its possible SMSTurbo duplicate (:data:`MATCH_COLUMNS`;
+        ``eligible`` false where there is one), found once, on first use."""
+        return _with_hints(self.unhinted_sage_only, None if self.hints is None else self.hints())
 
     @property
     def missing_only(self) -> bool:
@@ -200,9 +213,9 @@ def _without_match(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def possible_matches(sage_only: pd.DataFrame, smsturbo_only: pd.DataFrame,
-                     threshold: float = DEFAULT_THRESHOLD) -> pd.DataFrame:
+                     threshold: float | None = None) -> pd.DataFrame:
     """``sage_only`` with the :data:`MATCH_COLUMNS`: each client's best SMSTurbo-only candidate at or above
-    ``threshold`` (the suggestion engine's), and ``eligible`` false where there is one.
+    ``threshold`` (default: the suggestion engine's), and ``eligible`` false where there is one.
 
     Importing such a client would create a second SMSTurbo customer for the same client, so it starts unchecked
     and Check All / ``--all-eligible`` skip it; it can still be checked by hand. Only unpartnered rows are
@@ -212,13 +225,19 @@ def possible_matches(sage_only: pd.DataFrame, smsturbo_only: pd.DataFrame,
 
 
 def _best_matches(sage_only: pd.DataFrame, smsturbo_only: pd.DataFrame,
-                  threshold: float = DEFAULT_THRESHOLD) -> pd.DataFrame | None:
+                  threshold: float | None = None) -> pd.DataFrame | None:
     """The suggestion engine's best SMSTurbo-only candidate per Sage-only client (None: no candidate at all).
 
-    Needs only the customers' own fields, not their validation status, so it can run beside validation."""
+    Reads only the customers' own fields that the suggestion compares. The engine (and RapidFuzz) is imported
+    only when there is something to match."""
     if len(sage_only) == 0 or len(smsturbo_only) == 0:
         return None
-    found = suggest(sage_only, smsturbo_only, threshold=threshold, limit=1, direction=TO_SMSTURBO)
+    from smsync_core.suggest.engine import DEFAULT_THRESHOLD, TO_SMSTURBO, suggest
+    from smsync_core.suggest.normalise import SIGNAL_FIELDS
+
+    signals = [name for name in SIGNAL_FIELDS if name in sage_only.columns]  # the columns the suggestion reads
+    found = suggest(sage_only[signals], smsturbo_only, threshold=DEFAULT_THRESHOLD if threshold is None else threshold,
+                    limit=1, direction=TO_SMSTURBO)
     best = found[(found["direction"] == TO_SMSTURBO) & (found["rank"] == 1)].drop_duplicates("sage_id")
     return None if best.empty else best
 
@@ -277,15 +296,15 @@ def reconcile(
 
     The IDs are hashed once: each Sage row learns the position of its SMSTurbo customer (``-1``: none), and every
     later step (membership both ways, lining up the compared fields) works from those positions. Validation needs
-    only the Sage frame and the possible-duplicate hints only the unpartnered rows, so validation runs in a second
-    thread beside the ID join, then the hints beside the field comparison (their C loops release Python's lock);
-    an error of validation is raised first, as when it ran first.
+    only the Sage frame, so it runs in a second thread beside the ID join and the field comparison; an error of
+    validation is raised first, as when it ran first. The possible-duplicate hints wait for their first use
+    (:attr:`Reconciliation.sage_only`).
     """
     unknown = tuple(f for f in sage.attrs.get("unknown_fields", ()) if f in schema.COMPARED_FIELDS)
-    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="smsync-reconcile") as pool:
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="smsync-validate") as pool:
         validated = pool.submit(_validated, sage, config, findings)
         try:
-            return _reconcile(pool, validated, sage, smsturbo, unknown, missing_only=missing_only)
+            return _reconcile(validated, sage, smsturbo, unknown, missing_only=missing_only)
         except BaseException:
             error = validated.exception()
             if error is not None:
@@ -306,7 +325,6 @@ def _validated(
 
 
 def _reconcile(
-    pool: ThreadPoolExecutor,
     validated: Future[tuple[pd.DataFrame, pd.DataFrame]],
     sage: pd.DataFrame,
     smsturbo: pd.DataFrame,
@@ -314,7 +332,8 @@ def _reconcile(
     *,
     missing_only: bool,
 ) -> Reconciliation:
-    """:func:`reconcile` once validation is under way in ``validated``."""
+    """:func:`reconcile` once validation is under way in ``validated``: the join and the comparison need only the
+    frames as read, the rows' status is taken from validation last."""
     target_ids = _arrow(smsturbo["customer_id"])
     target = smsturbo
     if len(pc.unique(target_ids)) < len(target_ids):  # a repeated SMSTurbo ID: its first row only
@@ -330,27 +349,61 @@ def _reconcile(
 
     smsturbo_only = _sorted(target, ~in_sage)
     sage_only_rows = _order(sage, np.flatnonzero(~in_target))  # "customer_id" and "row": Sage's own columns
-    signals = [name for name in SIGNAL_FIELDS if name in sage.columns]  # the columns the suggestion reads
-    hints = pool.submit(_best_matches, sage[signals].iloc[sage_only_rows].reset_index(drop=True), smsturbo_only)
-    # validation first, then the comparison beside the hints: two threads at a time measured faster than three
-    findings, sage_full = validated.result()
     if missing_only:
         matched = pd.DataFrame({"customer_id": _sorted_ids(target_ids.filter(pa.array(in_sage)))})
-        return Reconciliation(
-            "missing-only",
-            smsturbo_only,
-            _with_hints(sage_full.iloc[sage_only_rows].reset_index(drop=True), hints.result()),
-            sage_full.iloc[0:0].assign(fields=pd.Series([], dtype=object)),
-            target.iloc[0:0],
-            _empty_differences(),
-            matched,
-            findings,
-            unknown,
-        )
+        findings, sage_full = validated.result()
+        return _with_status("missing-only", findings, sage_full, sage_only_rows, smsturbo_only,
+                            different=sage_full.iloc[0:0].assign(fields=pd.Series([], dtype=object)),
+                            different_smsturbo=target.iloc[0:0], differences=_empty_differences(), matched=matched,
+                            unknown=unknown)
     compared = [f for f in schema.COMPARED_FIELDS if f in target.columns and f not in unknown]
-    both = np.flatnonzero(in_target)  # the Sage rows whose ID SMSTurbo has, and that customer's row
+    field_mask, differences = _compare(sage, target, sage_ids, position, compared)
+
+    # one mask per ID (union over duplicated Sage rows), turned into field-name tuples per distinct mask
+    differing = np.flatnonzero(field_mask)
+    id_codes, _ = pd.factorize(pd.array(sage_ids.take(differing), dtype=TEXT))
+    id_mask = np.zeros(id_codes.max() + 1 if len(id_codes) else 0, dtype="int64")
+    np.bitwise_or.at(id_mask, id_codes, field_mask[differing])
+    union = np.zeros(len(field_mask), dtype="int64")
+    union[differing] = id_mask[id_codes]
+    firsts = _order(sage, differing[np.unique(id_codes, return_index=True)[1]])  # an ID's first such row
+    mask_codes, masks = pd.factorize(union[firsts])
+    lookup = np.empty(len(masks), dtype=object)
+    lookup[:] = [tuple(f for bit, f in enumerate(compared) if int(m) >> bit & 1) for m in masks]
+    target_rows = position[firsts]
+    same = in_sage.copy()
+    same[target_rows] = False  # SMSTurbo IDs are unique here: the matched IDs are theirs, without a hash
+    matched = pd.DataFrame({"customer_id": _sorted_ids(target_ids.filter(pa.array(same)))})
+    target_side = target.iloc[target_rows].reset_index(drop=True)
+    findings, sage_full = validated.result()
+    different = sage_full.iloc[firsts].reset_index(drop=True)
+    different["fields"] = lookup[mask_codes] if len(mask_codes) else np.empty(0, dtype=object)
+    return _with_status("all", findings, sage_full, sage_only_rows, smsturbo_only, different=different,
+                        different_smsturbo=target_side, differences=differences, matched=matched, unknown=unknown)
+
+
+def _with_status(
+    mode: Mode, findings: pd.DataFrame, sage_full: pd.DataFrame, sage_only_rows: np.ndarray,
+    smsturbo_only: pd.DataFrame, *, different: pd.DataFrame, different_smsturbo: pd.DataFrame,
+    differences: pd.DataFrame, matched: pd.DataFrame, unknown: tuple[str, ...],
+) -> Reconciliation:
+    """The reconciliation, its Sage-only clients taken from the validated frame; the hints compare them with the
+    SMSTurbo-only customers when first asked for."""
+    unhinted = sage_full.iloc[sage_only_rows].reset_index(drop=True)
+    return Reconciliation(
+        mode, smsturbo_only, unhinted, different, different_smsturbo, differences, matched, findings, unknown,
+        hints=lambda: _best_matches(unhinted, smsturbo_only),
+    )
+
+
+def _compare(
+    sage: pd.DataFrame, target: pd.DataFrame, sage_ids: pa.ChunkedArray, position: np.ndarray, compared: list[str]
+) -> tuple[np.ndarray, pd.DataFrame]:
+    """Per Sage row, a bit mask of the compared fields that differ from its SMSTurbo customer (bit i: field i),
+    and the long differences (one row per ID and field: the first differing Sage row's values)."""
+    both = np.flatnonzero(position >= 0)  # the Sage rows whose ID SMSTurbo has, and that customer's row
     theirs_at = position[both]
-    field_mask = np.zeros(len(sage), dtype="int64")  # bit i set: compared field i differs on this Sage row
+    field_mask = np.zeros(len(sage), dtype="int64")
     long_parts = []
     for bit, name in enumerate(compared):
         ours, theirs = _arrow(sage[name]).take(both), _arrow(target[name]).take(theirs_at)
@@ -385,29 +438,7 @@ def _reconcile(
     )
     for name in differences.columns:
         differences[name] = differences[name].astype(TEXT)
-
-    # one mask per ID (union over duplicated Sage rows), turned into field-name tuples per distinct mask
-    differing = np.flatnonzero(field_mask)
-    id_codes, _ = pd.factorize(pd.array(sage_ids.take(differing), dtype=TEXT))
-    id_mask = np.zeros(id_codes.max() + 1 if len(id_codes) else 0, dtype="int64")
-    np.bitwise_or.at(id_mask, id_codes, field_mask[differing])
-    union = np.zeros(len(field_mask), dtype="int64")
-    union[differing] = id_mask[id_codes]
-    firsts = _order(sage, differing[np.unique(id_codes, return_index=True)[1]])  # an ID's first such row
-    mask_codes, masks = pd.factorize(union[firsts])
-    lookup = np.empty(len(masks), dtype=object)
-    lookup[:] = [tuple(f for bit, f in enumerate(compared) if int(m) >> bit & 1) for m in masks]
-    target_rows = position[firsts]
-    same = in_sage.copy()
-    same[target_rows] = False  # SMSTurbo IDs are unique here: the matched IDs are theirs, without a hash
-    matched = pd.DataFrame({"customer_id": _sorted_ids(target_ids.filter(pa.array(same)))})
-    target_side = target.iloc[target_rows].reset_index(drop=True)
-    different = sage_full.iloc[firsts].reset_index(drop=True)
-    different["fields"] = lookup[mask_codes] if len(mask_codes) else np.empty(0, dtype=object)
-    sage_only = _with_hints(sage_full.iloc[sage_only_rows].reset_index(drop=True), hints.result())
-    return Reconciliation(
-        "all", smsturbo_only, sage_only, different, target_side, differences, matched, findings, unknown
-    )
+    return field_mask, differences
 
 
 def _empty_differences() -> pd.DataFrame:

@@ -267,3 +267,43 @@ def test_the_workbench_findings_are_those_of_its_reconciliation(tmp_path: Path) 
         assert not rec.findings.empty and ids(rec.different) == ["BOTH"]
     finally:
         wb.close()
+
+
+def test_possible_duplicates_are_found_on_first_use_of_sage_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The suggestion engine runs when the Sage-only clients are first asked for (panes, diff, Check All), once;
+    reconciling alone (the differences, an import of chosen IDs) never pays for it."""
+    from smsync_core import reconcile as reconcile_module
+
+    calls: list[int] = []
+    engine = reconcile_module._best_matches
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        return engine(*args, **kwargs)
+
+    monkeypatch.setattr(reconcile_module, "_best_matches", counted)
+    look_alike = {"name": "Mesa Verde Landscaping", "postal_code": "80909", "phone": "(719) 555-0141"}
+    sage = make_sage_db(tmp_path / "sage.db", [client("1005", **look_alike), client("1006")])
+    turbo = make_smsturbo_db(tmp_path / "smsturbo.db", [customer("0001005", **look_alike)])
+    wb = smsync_core.connect(sage, turbo, {})
+    rec = wb.reconcile(missing_only=False)
+    assert calls == []
+    assert ids(rec.unhinted_sage_only) == ["1005", "1006"]
+    assert "possible_match" not in rec.unhinted_sage_only.columns
+    assert rec.sage_only["possible_match"].tolist()[0] == "0001005" and calls == [1]
+    assert rec.counts()["eligible"] == 1 and rec.right_pane()["possible_match"].notna().sum() == 1
+    assert calls == [1]  # found once, then kept
+    wb.close()
+
+
+def test_reconciling_imports_no_suggestion_engine() -> None:
+    """RapidFuzz is imported only when hints are computed (a reconciliation without unpartnered rows on both sides
+    never needs it; ``smsync diff`` starts faster)."""
+    import subprocess
+    import sys
+
+    code = "import sys, smsync_core.reconcile, smsync_core.workbench; print('rapidfuzz' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
