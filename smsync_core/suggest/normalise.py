@@ -22,7 +22,7 @@ import pyarrow.compute as pc
 from smsync_core.suggest.textbytes import (
     ALNUM,
     LETTERS,
-    NOT_SPACE,
+    UPPER_BYTES,
     WORD_BYTES,
     from_bytes,
     kept,
@@ -219,12 +219,27 @@ def _tokens(text: _Text, mapping: Mapping[str, str], drop: frozenset[str]) -> tu
     return words.take(pa.array(at[keep])), rows[keep]
 
 
+def _starts(rows: _Rows, size: int) -> _Rows:
+    """Where each row's tokens start among the tokens (``size + 1`` bounds); ``rows`` ascending."""
+    offsets = np.zeros(size + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rows, minlength=size), out=offsets[1:])
+    return offsets
+
+
 def _joined(tokens: _Text, rows: _Rows, size: int) -> _Text:
     """Join tokens back into one string per row ("" for rows without tokens); ``rows`` ascending."""
-    offsets = np.zeros(size + 1, dtype=np.int32)
-    np.cumsum(np.bincount(rows, minlength=size), out=offsets[1:])
+    offsets = _starts(rows, size).astype(np.int32)
     joined: _Text = pc.binary_join(pa.ListArray.from_arrays(pa.array(offsets), tokens), _SPACE)
     return joined
+
+
+def _compact(tokens: _Text, rows: _Rows, size: int) -> _Text:
+    """Each row's tokens upper-cased and run together (tokens are [0-9a-z]; ``rows`` ascending): a row's tokens
+    lie one after the other in the bytes of ``tokens``, so only the bounds are new. The same text as
+    ``ascii_upper`` of the joined name with its spaces dropped (measured at 466,155 Sage-only rows of the
+    1,000,000-client demo: 0.33 -> 0.03 s CPU in a fresh process)."""
+    raw, bounds = text_bytes(tokens)
+    return from_bytes(UPPER_BYTES[raw], bounds[_starts(rows, size)])
 
 
 def keys(frame: pd.DataFrame) -> Keys:
@@ -260,7 +275,7 @@ def _keys(frame: pd.DataFrame) -> Keys:
         id_norm=kept(id_norm, ALNUM),
         id_letters=kept(id_upper, LETTERS),
         name=name,
-        compact=pc.ascii_upper(kept(name, NOT_SPACE)),  # name is ASCII: [0-9a-z ]
+        compact=_compact(tokens, token_rows, len(frame)),
         postal=postal_code(_text(frame, "postal_code")),
         phones=tuple(phone_digits(_text(frame, field)) for field in ("phone", "fax", "mobile")),
         email=pc.if_else(pc.match_substring(email, "@"), email, ""),
@@ -342,14 +357,10 @@ def _heads(texts: list[_Text], sizes: list[int]) -> _Entry:
     return from_bytes(np.ascontiguousarray(block).reshape(-1), offsets), np.arange(size, dtype=np.int64), usable
 
 
-def _kept_keys(parts: list[_Entry], among: pa.Array | None = None) -> tuple[_Text, _Rows]:
-    """The keys of ``parts`` (only those whose value is one of ``among``, when given), and their rows."""
-    values, rows = [], []
-    for part_values, part_rows, usable in parts:
-        keep = usable if among is None else usable & np.asarray(pc.is_in(part_values, value_set=among), dtype=bool)
-        values.append(part_values.filter(pa.array(keep)))
-        rows.append(part_rows[keep])
-    return pa.concat_arrays(values), np.concatenate(rows)
+def _kept_keys(parts: list[_Entry]) -> tuple[_Text, _Rows]:
+    """The keys of ``parts`` and their rows."""
+    values = [part_values.filter(pa.array(usable)) for part_values, _, usable in parts]
+    return pa.concat_arrays(values), np.concatenate([part_rows[usable] for _, part_rows, usable in parts])
 
 
 def distinct(values: _Rows) -> _Rows:
@@ -360,12 +371,29 @@ def distinct(values: _Rows) -> _Rows:
     return ordered[keep]
 
 
+def _blocks(codes: _Rows, rows: _Rows, size: int, kinds: int) -> tuple[_Rows, _Rows, npt.NDArray[np.bool_]]:
+    """Each (code, row) once, ordered by code then row, without the codes more than :data:`MAX_BLOCK` rows hold
+    (they pair nothing, see :func:`candidate_pairs`); and which of the ``kinds`` codes are not too common."""
+    flat = distinct(codes * size + rows)
+    codes = flat // size
+    small = np.bincount(codes, minlength=kinds) <= MAX_BLOCK
+    keep = small[codes]
+    return codes[keep], flat[keep] % size, small
+
+
 def _shared(left: Keys, right: Keys) -> tuple[_Rows, _Rows, _Rows, _Rows]:
     """The blocking keys the two sides share, as integer codes: (left codes, left rows, right codes, right rows).
 
     Each (code, row) appears once per side, ordered by code then row; equal codes are equal keys of the same
-    kind. A key only one side holds pairs nothing: the larger side's are dropped before anything but a set of the
-    smaller side's values is hashed.
+    kind. Only keys both sides may pair on are kept: a key more than :data:`MAX_BLOCK` rows of either side hold
+    pairs nothing (:func:`candidate_pairs`), nor does a key only one side holds.
+
+    Per kind, the smaller side's keys are numbered (its dictionary) and the too common ones dropped first; the
+    larger side's keys are then looked up in that dictionary (Arrow's ``index_in`` hashes only the smaller side's
+    distinct keys), and only the keys found are sorted. Measured on the hints at 1,000,000 clients (466,155
+    Sage-only x 15,060 SMSTurbo-only rows): a postal code or a name word common among the SMSTurbo-only customers
+    no longer brings along the ~450,000 Sage rows that share it, and the larger side's keys are never put into
+    one array with the smaller's; _shared + candidate_pairs 0.45 -> 0.2 s CPU.
     """
     kinds: dict[str, tuple[list[_Entry], list[_Entry]]] = {}
     for side, at in ((left, 0), (right, 1)):
@@ -374,26 +402,35 @@ def _shared(left: Keys, right: Keys) -> tuple[_Rows, _Rows, _Rows, _Rows]:
     out: list[list[_Rows]] = [[], [], [], []]
     offset = 0
     for lparts, rparts in kinds.values():
-        # The larger side keeps only the keys the smaller one has (its own hash set is never built); a key of the
-        # smaller side that the larger lacks gets a code that pairs nothing.
-        if sum(int(usable.sum()) for _, _, usable in lparts) > sum(int(usable.sum()) for _, _, usable in rparts):
-            rv, rr = _kept_keys(rparts)
-            lv, lr = _kept_keys(lparts, rv)
+        left_larger = sum(int(usable.sum()) for _, _, usable in lparts) > sum(
+            int(usable.sum()) for _, _, usable in rparts
+        )
+        if left_larger:
+            small_parts, small_size, large_parts, large_size = rparts, len(right), lparts, len(left)
         else:
-            lv, lr = _kept_keys(lparts)
-            rv, rr = _kept_keys(rparts, lv)
-        encoded = pc.dictionary_encode(pa.concat_arrays([lv, rv]))
-        codes = np.asarray(encoded.indices, dtype=np.int64) + offset
-        out[0].append(codes[: len(lv)])
-        out[1].append(lr)
-        out[2].append(codes[len(lv) :])
-        out[3].append(rr)
-        offset += len(encoded.dictionary)
-    result: list[_Rows] = []
-    for codes_at, rows_at, size in ((0, 1, len(left)), (2, 3, len(right))):
-        flat = distinct(np.concatenate(out[codes_at]) * size + np.concatenate(out[rows_at]))
-        result += [flat // size, flat % size]
-    return result[0], result[1], result[2], result[3]
+            small_parts, small_size, large_parts, large_size = lparts, len(left), rparts, len(right)
+        small_values, small_rows = _kept_keys(small_parts)
+        encoded = pc.dictionary_encode(small_values)
+        size = len(encoded.dictionary)
+        small_codes, small_rows, usable_code = _blocks(
+            np.asarray(encoded.indices, dtype=np.int64), small_rows, small_size, size
+        )
+        large_codes, large_rows = [], []
+        for values, rows, usable in large_parts:
+            found = np.asarray(pc.fill_null(pc.index_in(values, value_set=encoded.dictionary), -1), dtype=np.int64)
+            keep = usable & (found >= 0)
+            keep[keep] = usable_code[found[keep]]
+            large_codes.append(found[keep])
+            large_rows.append(rows[keep])
+        codes, rows, _ = _blocks(np.concatenate(large_codes), np.concatenate(large_rows), large_size, size)
+        large, small = (codes, rows), (small_codes, small_rows)
+        sides = (large, small) if left_larger else (small, large)
+        for at, (side_codes, side_rows) in enumerate(sides):
+            out[2 * at].append(side_codes + offset)
+            out[2 * at + 1].append(side_rows)
+        offset += size
+    # kinds have codes of their own, in order, and each kind is ordered by code then row: so is the whole
+    return (np.concatenate(out[0]), np.concatenate(out[1]), np.concatenate(out[2]), np.concatenate(out[3]))
 
 
 def candidate_pairs(left: Keys, right: Keys) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:

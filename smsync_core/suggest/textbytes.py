@@ -31,10 +31,12 @@ _LOWER_CHARS: Final = _UPPER_CHARS.lower()
 #: Byte -> itself for ASCII digits and lower-case letters, A-Z -> a-z, anything else a space.
 WORD_BYTES: Final = np.full(256, ord(" "), dtype=np.uint8)
 WORD_BYTES[list(_DIGIT_CHARS + _LOWER_CHARS + _UPPER_CHARS)] = list(_DIGIT_CHARS + _LOWER_CHARS + _LOWER_CHARS)
+#: Byte -> itself, except a-z -> A-Z (ASCII's upper case).
+UPPER_BYTES: Final = np.arange(256, dtype=np.uint8)
+UPPER_BYTES[list(_LOWER_CHARS)] = list(_UPPER_CHARS)
 DIGITS: Final = byte_set(_DIGIT_CHARS)
 LETTERS: Final = byte_set(_UPPER_CHARS)
 ALNUM: Final = byte_set(_DIGIT_CHARS + _UPPER_CHARS)
-NOT_SPACE: Final = ~byte_set(b" ")
 _SPACES: Final = byte_set(b" \t\n\r\x0b\x0c")
 
 
