@@ -16,7 +16,7 @@ import pytest
 
 from smsync_core.schema import COMPARED_FIELDS, FIELDS
 from smsync_core.suggest.engine import DEFAULT_THRESHOLD, suggest
-from smsync_core.suggest.normalise import MAX_BLOCK, candidate_pairs, prepare
+from smsync_core.suggest.normalise import MAX_BLOCK, _entries, candidate_pairs, keys, prepare
 
 LABELLED = Path(__file__).parent / "data" / "suggest_labelled.csv"
 SMSTURBO_FIELDS = ("customer_id", *COMPARED_FIELDS)
@@ -306,3 +306,66 @@ def test_one_direction_is_that_part_of_both(frames: tuple[pd.DataFrame, pd.DataF
         one = suggest(*frames, direction=direction)
         both = result[result["direction"] == direction].reset_index(drop=True)
         pd.testing.assert_frame_equal(one, both)
+
+
+def _pairs_by_definition(left: pd.DataFrame, right: pd.DataFrame) -> set[tuple[int, int]]:
+    """Every (left row, right row) sharing a key of one kind that at most MAX_BLOCK rows of each side hold,
+    by plain pandas joins of the normalised keys (the definition candidate_pairs must keep, however it cuts)."""
+    sides = []
+    for frame in (left, right):
+        parts: dict[str, list[pd.DataFrame]] = {}
+        for kind, (values, rows, usable) in _entries(keys(frame)):
+            parts.setdefault(kind, []).append(
+                pd.DataFrame({"key": values.filter(usable).to_pylist(), "row": rows[usable]})
+            )
+        sides.append({kind: pd.concat(p).drop_duplicates() for kind, p in parts.items()})
+    found: set[tuple[int, int]] = set()
+    for kind, ours in sides[0].items():
+        theirs = sides[1][kind]
+        common = set(ours["key"].value_counts().loc[lambda c: c <= MAX_BLOCK].index) & set(
+            theirs["key"].value_counts().loc[lambda c: c <= MAX_BLOCK].index
+        )
+        met = ours[ours["key"].isin(common)].merge(theirs[theirs["key"].isin(common)], on="key")
+        found |= set(zip(met["row_x"], met["row_y"], strict=True))
+    return found
+
+
+def test_candidate_pairs_keep_every_pair_of_shared_keys_on_a_small_and_a_large_side() -> None:
+    """The larger side is cut to the smaller side's keys before it is sorted, and keys too common on the smaller
+    side are dropped first: no pair the keys share may be lost, whichever side is larger, and a key that only
+    meets after normalising (phone punctuation, ZIP+4, case, apostrophes, abbreviations, leading zeros) still
+    pairs; a key held by more than MAX_BLOCK rows of either side still pairs nothing."""
+    rng = np.random.default_rng(17)
+    big, small = 600, 60
+    words = np.array(["Acme", "Paving", "O'Brien", "Bros", "Construction", "Élan", "Castle", "Wood", "Stone"])
+
+    def side(n: int, prefix: str) -> pd.DataFrame:
+        number = pd.Series(rng.integers(0, 80, n).astype(str))
+        name = pd.Series(rng.choice(words, n)).str.cat([pd.Series(rng.choice(words, n)), number], sep=" ")
+        digits = pd.Series(rng.integers(3_035_550_000, 3_035_550_300, n).astype(str))
+        postal = pd.Series((80000 + rng.integers(0, 40, n)).astype(str))
+        return pd.DataFrame({
+            "customer_id": prefix + pd.Series(rng.integers(0, 400, n).astype(str)).str.zfill(6),
+            "name": name,
+            "postal_code": postal,
+            "phone": digits,
+            "email": pd.Series(rng.integers(0, 300, n).astype(str)) + "@x.com",
+        }).astype("string")
+
+    large, few = side(big, "L"), side(small, "S")
+    # keys held by exactly MAX_BLOCK rows of one side pair; by one more, they pair nothing
+    large.loc[: MAX_BLOCK - 1, "postal_code"], few.loc[:2, "postal_code"] = "80900", "80900"
+    large.loc[MAX_BLOCK : 2 * MAX_BLOCK, "postal_code"], few.loc[3:5, "postal_code"] = "80901", "80901"
+    few.loc[: MAX_BLOCK - 1, "email"], large.loc[200:202, "email"] = "forty@x.com", "forty@x.com"
+    few.loc[MAX_BLOCK - 1 :, "fax"], large.loc[300:302, "mobile"] = "3035559999", "303 555 9999"
+    # look-alikes of large rows that meet only after normalising
+    few.loc[50, ["name", "phone", "postal_code"]] = ["OBRIEN BROTHERS CONSTR", "(303) 555-0042", " 80777-1234"]
+    large.loc[500, ["name", "phone", "postal_code"]] = ["O'Brien Bros. Construction", "303.555.0042", "80777"]
+    few.loc[51, "customer_id"], large.loc[501, "customer_id"] = "ab-0012", "AB12"
+    for left, right in ((few, large), (large, few)):
+        i, j = candidate_pairs(keys(left), keys(right))
+        assert list(zip(i, j, strict=True)) == sorted(_pairs_by_definition(left, right))
+        assert np.all(np.diff(i * len(right) + j) > 0)
+    i, j = candidate_pairs(keys(few), keys(large))
+    met = set(zip(i, j, strict=True))
+    assert {(50, 500), (51, 501), (0, 200), (39, 202)} <= met
