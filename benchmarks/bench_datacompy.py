@@ -25,7 +25,10 @@ GOAL = "<= 0.33x, memory <= 1x"
 
 
 def _smsync(directory: Path) -> dict[str, Any]:
-    import adbc_driver_sqlite.dbapi  # noqa: F401  (libraries are imported before the clock starts, on both sides)
+    # the libraries smsync reads with, imported before the clock starts (on both sides): ADBC's own
+    # bindings, as smsync uses them (its DBAPI module would import polars too)
+    import adbc_driver_manager  # noqa: F401
+    import adbc_driver_sqlite  # noqa: F401
 
     import smsync_core
 

@@ -102,7 +102,10 @@ def _both(read: Callable[[Path, str], Any], directory: Path, sage_sql: str, turb
 # --- the contenders (each in its own process) ------------------------------------------------------------------
 
 def _smsync(directory: Path, out: Path | None) -> Measurement:
-    import adbc_driver_sqlite.dbapi  # noqa: F401  (libraries are imported before the clock starts, on all sides)
+    # the libraries smsync reads with, imported before the clock starts (on all sides): ADBC's own
+    # bindings, as smsync uses them (its DBAPI module would import polars too)
+    import adbc_driver_manager  # noqa: F401
+    import adbc_driver_sqlite  # noqa: F401
     import pyarrow as pa
 
     import smsync_core

@@ -1,5 +1,5 @@
 """Benchmark of :func:`smsync_core.suggest.suggest` on synthetic unpartnered customers, and of the possible-duplicate
-hints that the reconciliation carries (issue 17 goal 2).
+hints that the panes and `diff` show with a reconciliation (issue 17 goal 2).
 
 Each size runs in its own subprocess so that peak memory belongs to that size alone. The reference figures,
 measured in the same process on the same data, are the time to build the two frames and the time of an exact-ID
@@ -201,6 +201,9 @@ def main(argv: list[str]) -> None:
     if argv[:1] in (["--clients"], ["--repeat"], ["--child"]):
         demo_main(__doc__, {"hints": hints_child}, run_hints, repeat=3)
         return
+    if any(a in ("-h", "--help") for a in argv) or not all(a.isdigit() for a in argv):
+        print(__doc__)
+        sys.exit(0 if any(a in ("-h", "--help") for a in argv) else 2)
     sizes = [int(a) for a in argv] or [10_000, 100_000]
     print(f"{'per side':>9} {'pairs':>10} {'suggest s':>10} {'build s':>8} {'merge s':>8} "
           f"{'x build':>8} {'x merge':>8} {'peak MiB':>9} {'recall':>7} {'precision':>9}")  # fmt: skip
