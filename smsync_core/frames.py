@@ -157,6 +157,37 @@ def _whole_numbers(column: pa.ChunkedArray) -> pa.ChunkedArray:
     return pc.cast(column, pa.int64())  # a safe cast: fails on fractions and overflow
 
 
+def _validate_text(column: pa.ChunkedArray) -> None:
+    """Raise ArrowInvalid unless every chunk has sound offsets and valid UTF-8 (a driver's buffers are taken as
+    they are).
+
+    A chunk whose value bytes are all ASCII is valid UTF-8 once its offsets are sound, and numpy checks both
+    faster than Arrow's full validation (measured at 1,000,000 clients, 26 text columns: 0.30 -> 0.08 s CPU); any
+    other chunk gets Arrow's full validation.
+    """
+    for chunk in column.chunks:
+        chunk.validate()  # buffer sizes (the offsets and data buffers are as long as the length says)
+        if not _ascii_with_sound_offsets(chunk):
+            chunk.validate(full=True)
+
+
+def _ascii_with_sound_offsets(chunk: pa.Array) -> bool:
+    """Whether the chunk's offsets rise within its data buffer and every byte they span is ASCII."""
+    _, offsets_buffer, data_buffer = chunk.buffers()
+    if offsets_buffer is None:
+        return False
+    width = "int64" if pa.types.is_large_string(chunk.type) else "int32"
+    offsets: np.ndarray = np.frombuffer(offsets_buffer, dtype=width)[chunk.offset:chunk.offset + len(chunk) + 1]
+    offsets = offsets.astype(np.int64, copy=False)
+    if len(offsets) == 0 or offsets[0] < 0 or np.any(offsets[1:] < offsets[:-1]):
+        return False
+    data = np.frombuffer(data_buffer, dtype=np.uint8) if data_buffer is not None else np.empty(0, np.uint8)
+    if offsets[-1] > len(data):
+        return False
+    spanned = data[offsets[0]:offsets[-1]]
+    return len(spanned) == 0 or int(spanned.max()) < 0x80
+
+
 def arrow_column(column: pa.ChunkedArray, kind: str) -> pa.ChunkedArray:
     """A column a driver returned in Arrow, typed as :data:`COLUMN_TYPES` says for ``kind``.
 
@@ -168,7 +199,7 @@ def arrow_column(column: pa.ChunkedArray, kind: str) -> pa.ChunkedArray:
     """
     arrow_type = column.type
     if pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type):
-        column.validate(full=True)  # UTF-8 and offsets: a driver's buffers are taken as they are
+        _validate_text(column)  # UTF-8 and offsets: a driver's buffers are taken as they are
         text = pc.cast(column, pa.large_string())  # new offsets; the characters are shared
         if kind == "text":
             return text

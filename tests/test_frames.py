@@ -1,11 +1,14 @@
-"""``frames.to_frame``: the columns of a read become the frame's without copying what is already contiguous."""
+"""``frames.to_frame``: the columns of a read become the frame's without copying what is already contiguous;
+``frames.arrow_column``: a driver's text is taken only when its offsets are sound and it is UTF-8."""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pytest
 
-from smsync_core.frames import TEXT, to_frame
+from smsync_core.frames import TEXT, arrow_column, to_frame
 
 
 def _data_address(series: pd.Series) -> int:
@@ -28,3 +31,35 @@ def test_many_chunks_become_one() -> None:
     frame = to_frame({"name": pa.chunked_array([first, second])})
     assert frame["name"].tolist() == ["a", "b", pd.NA, "c"]
     _data_address(frame["name"])  # one chunk
+
+
+def _text_chunk(offsets: list[int], data: bytes, arrow_type: pa.DataType | None = None) -> pa.ChunkedArray:
+    """A text chunk built from raw buffers, as a driver hands them over (nothing checked yet)."""
+    arrow_type = arrow_type or pa.string()
+    width = "int64" if arrow_type == pa.large_string() else "int32"
+    buffers = [None, pa.py_buffer(np.array(offsets, dtype=width).tobytes()), pa.py_buffer(data)]
+    return pa.chunked_array([pa.Array.from_buffers(arrow_type, len(offsets) - 1, buffers)])
+
+
+@pytest.mark.parametrize("arrow_type", [pa.string(), pa.large_string()])
+def test_text_from_a_driver_is_taken_when_it_is_utf8(arrow_type: pa.DataType) -> None:
+    ascii_text = arrow_column(_text_chunk([0, 4, 4, 9], b"Acme Corp", arrow_type), "text")
+    assert ascii_text.to_pylist() == ["Acme", "", " Corp"] and ascii_text.type == pa.large_string()
+    accented = arrow_column(_text_chunk([0, 2, 7], "Üüber".encode(), arrow_type), "text")
+    assert accented.to_pylist() == ["Ü", "über"]
+    sliced = arrow_column(pa.chunked_array([pa.array(["x", "abc", None, "d"], arrow_type).slice(1)]), "text")
+    assert sliced.to_pylist() == ["abc", None, "d"]
+
+
+@pytest.mark.parametrize(("offsets", "data"), [
+    ([0, 2, 5], b"Ac\xffme"),  # not UTF-8
+    ([0, 2, 5], b"Ac\xc3"),  # offsets past the data
+    ([0, 3, 1], b"Acme"),  # offsets going back
+    ([0, 1, 3], b"A\xc3\xa9" + b"\xff"),  # UTF-8 where it is read, a stray byte beyond
+])
+def test_text_from_a_driver_that_is_not_sound_is_refused(offsets: list[int], data: bytes) -> None:
+    if offsets == [0, 1, 3]:  # the stray byte is not part of any value: the column is sound
+        assert arrow_column(_text_chunk(offsets, data), "text").to_pylist() == ["A", "é"]
+        return
+    with pytest.raises(pa.ArrowInvalid):
+        arrow_column(_text_chunk(offsets, data), "text")

@@ -7,12 +7,16 @@ import threading
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
 
 import smsync_core
 from smsync_core.config import Config
 from smsync_core.db import arrow as arrow_read
+from smsync_core.db import reading
+from smsync_core.db.connect import target_engine
 from smsync_core.errors import SchemaMismatch
+from smsync_core.frames import TEXT
 from smsync_core.sources import sage100
 from smsync_core.targets import smsturbo
 from tests.support.data import client, customer, make_sage_db, make_smsturbo_db
@@ -84,3 +88,29 @@ def test_an_smsturbo_error_is_raised_when_sage_reads_fine(tmp_path: Path) -> Non
     with pytest.raises(SchemaMismatch, match="no_such_customers"):
         wb.reconcile()
     assert "sage" in wb._cache  # the Sage side was read meanwhile
+
+
+
+@pytest.mark.parametrize("where", ["first", "last", "middle", "none"])
+def test_the_template_customer_is_left_out_wherever_it_is(tmp_path: Path, where: str) -> None:
+    ids = {"first": ["ZZDEFAULT", "A1", "B2"], "last": ["A1", "B2", "ZZDEFAULT"],
+           "middle": ["A1", "ZZDEFAULT", "B2"], "none": ["A1", "B2", "C3"]}[where]
+    url = make_smsturbo_db(tmp_path / "smsturbo.db", [customer(i, name=f"n{n}") for n, i in enumerate(ids)],
+                           template=False)
+    config = smsync_core.load_config({})
+    engine = target_engine(url, config)
+    whole = reading.read_mapped(engine, config.smsturbo, "smsturbo",
+                                [f for f in smsturbo.TARGET_FIELDS if f in config.smsturbo.columns])
+    expected = whole[whole["customer_id"] != "ZZDEFAULT"].reset_index(drop=True)  # what the read always gave
+    pd.testing.assert_frame_equal(smsturbo.read_customers(engine, config), expected, check_exact=True)
+
+
+@pytest.mark.parametrize("ids", [
+    ["ZZDEFAULT", None, "A1", "B2"], ["A1", "B2", None, "ZZDEFAULT"], ["ZZDEFAULT", "A1", "ZZDEFAULT", "B2"],
+    [None, "A1", "B2"], ["A1", "B2"], ["ZZDEFAULT"], [],
+])
+def test_template_and_missing_customer_ids_are_left_out_as_a_mask_would(ids: list[str | None]) -> None:
+    frame = pd.DataFrame({"customer_id": pd.array(ids, dtype=TEXT),
+                          "status": pd.array(range(len(ids)), dtype="Int64")})
+    expected = frame[frame["customer_id"] != "ZZDEFAULT"].reset_index(drop=True)
+    pd.testing.assert_frame_equal(smsturbo._without_template(frame), expected, check_exact=True)

