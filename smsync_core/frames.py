@@ -162,7 +162,8 @@ def _validate_text(column: pa.ChunkedArray) -> None:
     they are).
 
     A chunk whose value bytes are all ASCII is valid UTF-8 once its offsets are sound, and numpy checks both
-    faster than Arrow's full validation (measured at 1,000,000 clients, 26 text columns: 0.30 -> 0.08 s CPU); any
+    faster than Arrow's full validation (measured at 1,000,000 clients, arrow_column on 25 text columns:
+    0.30-0.47 -> 0.19-0.21 s CPU); any
     other chunk gets Arrow's full validation.
     """
     for chunk in column.chunks:

@@ -22,8 +22,9 @@ from smsync_core.frames import TEXT
 def canonical_clients(frame: pd.DataFrame) -> pd.DataFrame:
     """Complete and order a frame of Sage clients: missing text fields are NA, ``inactive`` False, ``status`` NA.
 
-    The columns are built first and the frame once (setting them one by one into a frame cost pandas a copy of
-    its column index and checks per column: measured at 1,000,000 clients, 0.29 -> 0.03 s CPU with nothing padded).
+    The columns are built first and the frame once, instead of set one by one into a frame (measured at
+    1,000,000 clients: CPU unchanged, 0.22-0.23 s -> 0.23-0.26 s; with the contacts fill, the read's peak memory
+    913 -> 807 MiB).
     """
     n = len(frame)
     columns: dict[str, Any] = {"row": np.arange(n, dtype="int64")}

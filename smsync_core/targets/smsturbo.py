@@ -37,7 +37,7 @@ def _without_template(frame: pd.DataFrame) -> pd.DataFrame:
     """The frame without the ``ZZDEFAULT`` rows (nor rows without a Customer ID), index 0..n-1.
 
     The template is usually the first row (or the last): a slice of the frame then, not a copy of every column
-    (measured at 1,000,000 clients: 0.09 -> 0.01 s CPU).
+    (measured at 1,000,000 clients: 0.16 -> 0.004 s CPU).
     """
     keep = (frame["customer_id"] != schema.TEMPLATE_ID).fillna(False).to_numpy(dtype=bool)
     dropped = np.flatnonzero(~keep)
