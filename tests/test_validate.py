@@ -13,7 +13,7 @@ from smsync_core.config import Config, load_config
 from smsync_core.db.connect import source_engine, target_engine
 from smsync_core.sources import sage100
 from smsync_core.targets import smsturbo
-from smsync_core.validate import check, row_status
+from smsync_core.validate import check, row_status, rule_advice
 from tests.support.data import client, make_sage_db, make_smsturbo_db
 
 ID_RULES = {"id-empty", "id-too-long", "id-invalid-chars", "id-duplicate"}
@@ -320,3 +320,60 @@ def test_row_status_eligibility_and_status_ref(read_sage: Reader) -> None:
     assert got["WARN"] == ["", False, False, True]  # a warning does not make a client ineligible
     assert got["FLAG"] == ["2", True, False, False]  # 2 has no configured name here: the number alone
     assert status["rules"].tolist()[3] == ("missing-contact",)
+
+
+def test_id_duplicate_compares_the_exact_text_of_digit_ids(read_sage: Reader) -> None:
+    # Digit IDs are compared as numbers with their length: 0042 is not 42, and 17 or 18 digits are not cut short.
+    ids = ["42", "0042", "42", "042", "42", "1" * 17, "1" * 17, "1" * 18, "1" * 18, "1" * 17 + "2", "A-1", "A-1",
+           "a-1"]
+    findings = findings_of(read_sage, [client(i) for i in ids])
+    dup = findings[findings["rule"] == "id-duplicate"]
+    assert sorted(dup["row"].tolist()) == [0, 2, 4, 5, 6, 7, 8, 10, 11]
+    counts = {int(r): m for r, m in zip(dup["row"], dup["message"], strict=True)}
+    assert counts[0].startswith("Client Number '42' is used by 3 clients in Sage 100. ")
+    assert counts[5].startswith(f"Client Number '{'1' * 17}' is used by 2 clients in Sage 100. ")
+    assert counts[7].startswith(f"Client Number '{'1' * 18}' is used by 2 clients in Sage 100. ")
+    assert counts[10].startswith("Client Number 'A-1' is used by 2 clients in Sage 100. ")
+    too_long = findings[findings["rule"] == "id-too-long"]
+    assert sorted(too_long["row"].tolist()) == [5, 6, 7, 8, 9]
+    assert too_long[too_long["row"] == 7]["message"].iloc[0].startswith(
+        f"Client Number '{'1' * 18}' has 18 characters, more than SMSTurbo's 15. "
+    )
+
+
+def test_row_status_when_rows_are_not_positions(read_sage: Reader) -> None:
+    config = load_config({"status": {"names": {"3": "Current Customer", "6": "Do Not Accept Contract Again"}}})
+    rows = [
+        client("GOOD", status=3),
+        client("JULIE", status=6, contact=None),
+        client("bad", status=3, inactive=1),
+        client("FLAG", status=None, inactive=1, city=" ", state=None),
+        client("DUP"),
+        client("DUP", status=6, inactive=1),
+    ]
+    sage = read_sage(rows, config)
+    findings = check(sage, config)
+    status = row_status(sage, findings, config)
+    advice = rule_advice(config, numeric=False)
+    assert status["rules"].tolist() == [
+        (),
+        ("inactive", "missing-contact"),
+        ("id-invalid-chars", "inactive"),
+        ("inactive", "missing-address"),
+        ("id-duplicate",),
+        ("id-duplicate", "inactive"),
+    ]
+    assert status["why"].tolist() == [
+        "",
+        f"Inactive (status 6 - Do Not Accept Contract Again): {advice['inactive']} {advice['missing-contact']}",
+        f"{advice['id-invalid-chars']} Inactive (the Inactive flag): {advice['inactive']}",
+        f"Inactive (the Inactive flag): {advice['inactive']} {advice['missing-address']}",
+        advice["id-duplicate"],
+        f"{advice['id-duplicate']} Inactive (status 6 - Do Not Accept Contract Again): {advice['inactive']}",
+    ]
+    assert status["eligible"].tolist() == [True, False, False, False, False, False]
+    # The same rows in another order and without the first: looked up by their row number, not their place.
+    part = sage.iloc[[5, 3, 1, 2, 4]].reset_index(drop=True)
+    expected = status.iloc[[5, 3, 1, 2, 4]].reset_index(drop=True)
+    pd.testing.assert_frame_equal(row_status(part, findings, config), expected)
+    assert row_status(sage.iloc[:0], findings, config)["why"].tolist() == []
