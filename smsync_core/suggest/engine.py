@@ -285,11 +285,46 @@ def _reasons(pairs: pd.DataFrame, s: Prepared, g: Prepared) -> list[tuple[str, .
     return [tuple(filter(None, row)) for row in rows]  # the reasons that apply, in order
 
 
-def _ranked(pairs: pd.DataFrame, by: str, other: str, direction: str, limit: int) -> pd.DataFrame:
-    """The best ``limit`` pairs for each ID in column ``by``, ranked 1..limit."""
-    ordered = pairs.sort_values([by, "score", other], ascending=[True, False, True], kind="stable")
-    ordered = ordered.assign(rank=ordered.groupby(by, sort=False).cumcount() + 1, direction=direction)
-    return ordered[ordered["rank"] <= limit]
+def _places(ids: pa.LargeStringArray) -> npt.NDArray[np.int64]:
+    """Each ID's place among the distinct IDs in text order (code points, as pandas sorts them): equal IDs have
+    equal places, so sorting and grouping by places is sorting and grouping by the IDs, on integers."""
+    return np.asarray(pc.rank(ids, sort_keys="ascending", tiebreaker="dense"), dtype=np.int64)
+
+
+def _starts_of_runs(values: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
+    """Where a run of equal values begins (``values`` sorted)."""
+    starts = np.ones(len(values), dtype=bool)
+    np.not_equal(values[1:], values[:-1], out=starts[1:])
+    return starts
+
+
+def _best_of_each_pair(
+    pairs: pd.DataFrame, key: npt.NDArray[np.int64], s: Prepared, g: Prepared
+) -> npt.NDArray[np.int64]:
+    """The row of ``pairs`` kept for each ``key`` (an SMSTurbo ID and a Sage ID): a Sage ID held by several rows
+    (an id-duplicate finding) is suggested once, with its best row (ties: the first reasons in text order, then
+    the first row; only such pairs need their reasons). Rows in ``key`` order."""
+    _, first, counts = np.unique(key, return_inverse=True, return_counts=True)
+    twice = counts[first] > 1
+    why = np.zeros(len(key), dtype=np.int64)
+    if twice.any():
+        texts = np.array(["|".join(reasons) for reasons in _reasons(pairs[twice], s, g)], dtype=object)
+        why[twice] = np.unique(texts, return_inverse=True)[1]
+    order = np.lexsort((why, -pairs["score"].to_numpy(), key))  # stable: equal rows stay in pair order
+    return order[_starts_of_runs(key[order])]
+
+
+def _ranked(by: npt.NDArray[np.int64], other: npt.NDArray[np.int64], score: _Array,
+            limit: int) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:  # fmt: skip
+    """The best ``limit`` rows for each ID place in ``by`` (best score first, then ``other``): (rows, ranks
+    1..limit), ordered by ``by`` then rank. Sorted on integer places, not on the pandas string IDs (measured on
+    the hints at 1,000,000 clients: IDs, keeping the best row per pair and ranking 0.11 -> 0.045 s CPU)."""
+    order = np.lexsort((other, -score, by))
+    starts = _starts_of_runs(by[order])
+    place = np.arange(len(order))
+    rank = place - np.maximum.accumulate(np.where(starts, place, 0)) + 1
+    shown = rank <= limit
+    return order[shown], rank[shown]
 
 
 def suggest(
@@ -345,28 +380,24 @@ def suggest(
     pairs = pd.concat(kept, ignore_index=True)
     if pairs.empty:
         return _empty()
-    pairs["smsturbo_id"] = pd.array(
-        _take(s.customer_id, pairs["i"].to_numpy()).to_numpy(zero_copy_only=False), dtype="string"
+    s_at = _places(s.customer_id)[pairs["i"].to_numpy()]
+    g_at = _places(g.customer_id)[pairs["j"].to_numpy()]
+    best = _best_of_each_pair(pairs, s_at * (int(g_at.max()) + 1) + g_at, s, g)
+    pairs, s_at, g_at = pairs.iloc[best].reset_index(drop=True), s_at[best], g_at[best]
+    score = pairs["score"].to_numpy()
+    shown = [(*_ranked(g_at, s_at, score, limit), TO_SMSTURBO) if direction in (None, TO_SMSTURBO) else None,
+             (*_ranked(s_at, g_at, score, limit), TO_SAGE) if direction in (None, TO_SAGE) else None]  # fmt: skip
+    # by direction (TO_SMSTURBO sorts first), then the unpartnered ID, then rank: the order _ranked gives
+    parts = [part for part in shown if part is not None]
+    result = pairs.iloc[np.concatenate([rows for rows, _, _ in parts])].reset_index(drop=True)
+    result["rank"] = np.concatenate([ranks for _, ranks, _ in parts])
+    result["direction"] = np.repeat([name for _, _, name in parts], [len(rows) for rows, _, _ in parts])
+    result["smsturbo_id"] = pd.array(
+        _take(s.customer_id, result["i"].to_numpy()).to_numpy(zero_copy_only=False), dtype="string"
     )
-    pairs["sage_id"] = pd.array(
-        _take(g.customer_id, pairs["j"].to_numpy()).to_numpy(zero_copy_only=False), dtype="string"
+    result["sage_id"] = pd.array(
+        _take(g.customer_id, result["j"].to_numpy()).to_numpy(zero_copy_only=False), dtype="string"
     )
-    # A Sage ID held by several rows (an id-duplicate finding) is suggested once, with its best row (ties: the
-    # first reasons in text order; only such pairs need their reasons before ranking).
-    pairs["_why"] = ""
-    twice = pairs.duplicated(["smsturbo_id", "sage_id"], keep=False).to_numpy()
-    if twice.any():
-        pairs.loc[twice, "_why"] = ["|".join(reasons) for reasons in _reasons(pairs[twice], s, g)]
-    pairs = pairs.sort_values(["smsturbo_id", "sage_id", "score", "_why"], ascending=[True, True, False, True])
-    pairs = pairs.drop_duplicates(["smsturbo_id", "sage_id"])
-    ranked = [
-        _ranked(pairs, "sage_id", "smsturbo_id", TO_SMSTURBO, limit).assign(_key=lambda f: f["sage_id"])
-        if direction in (None, TO_SMSTURBO) else None,
-        _ranked(pairs, "smsturbo_id", "sage_id", TO_SAGE, limit).assign(_key=lambda f: f["smsturbo_id"])
-        if direction in (None, TO_SAGE) else None,
-    ]  # fmt: skip
-    result = pd.concat([r for r in ranked if r is not None], ignore_index=True)
-    result = result.sort_values(["direction", "_key", "rank"], kind="stable")
     result["reasons"] = _reasons(result, s, g)  # only the suggestions shown
-    result = result[list(COLUMNS)].reset_index(drop=True)
+    result = result[list(COLUMNS)]
     return result.astype({"direction": "string", "rank": "int64", "score": "float64"})

@@ -109,15 +109,14 @@ class Keys:
     """What blocking reads of one side, aligned with its unpartnered records (position = row number).
 
     ``id_norm``: upper case, separators dropped, leading zeros of every digit run dropped.
-    ``id_letters``: the letters of the ID. ``name``: tokens after abbreviations and legal suffixes, and
-    ``tokens`` / ``token_rows`` those tokens with the row of each. ``compact``: ``name`` without spaces,
-    upper case. ``postal``: 5-digit postal code. ``phones``: the last 10 digits of phone, fax and mobile.
-    ``email``: lower-cased e-mail. Missing values are "" in the text arrays (Arrow ``large_string``, no nulls).
+    ``id_letters``: the letters of the ID. ``tokens`` / ``token_rows``: the name's words after abbreviations
+    and legal suffixes, with the row of each. ``compact``: those words run together, upper case. ``postal``:
+    5-digit postal code. ``phones``: the last 10 digits of phone, fax and mobile. ``email``:
+    lower-cased e-mail. Missing values are "" in the text arrays (Arrow ``large_string``, no nulls).
     """
 
     id_norm: _Text
     id_letters: _Text
-    name: _Text
     compact: _Text
     postal: _Text
     phones: tuple[_Text, ...]
@@ -135,7 +134,7 @@ class Keys:
         chosen[rows] = True
         picked = chosen[self.token_rows]
         return Keys(
-            **{name: getattr(self, name).take(at) for name in ("id_norm", "id_letters", "name", "compact", "postal")},
+            **{name: getattr(self, name).take(at) for name in ("id_norm", "id_letters", "compact", "postal")},
             phones=tuple(phone.take(at) for phone in self.phones),
             email=self.email.take(at),
             tokens=self.tokens.filter(pa.array(picked)),
@@ -145,7 +144,8 @@ class Keys:
 
 @dataclass(frozen=True)
 class Prepared(Keys):
-    """:class:`Keys` and what scoring reads besides: the ID and name as given, ``core`` (``name`` without
+    """:class:`Keys` and what scoring reads besides: the ID and name as given, ``name`` (the tokens joined by
+    spaces), ``core`` (``name`` without
     :data:`GENERIC_WORDS`), ``street`` (address1 normalised) and the lengths of ``id_letters`` and ``compact``.
     ``*_sorted``: ``name``, ``core``, ``street`` with their words in order (what RapidFuzz's token_sort_ratio
     compares, sorted once per record instead of once per pair).
@@ -153,6 +153,7 @@ class Prepared(Keys):
 
     customer_id: _Text
     raw_name: _Text
+    name: _Text
     core: _Text
     street: _Text
     name_sorted: _Text
@@ -256,7 +257,7 @@ def keys(frame: pd.DataFrame) -> Keys:
     return Keys(
         **{
             name: pa.concat_arrays([getattr(first, name), getattr(second, name)])
-            for name in ("id_norm", "id_letters", "name", "compact", "postal", "email", "tokens")
+            for name in ("id_norm", "id_letters", "compact", "postal", "email", "tokens")
         },
         phones=tuple(pa.concat_arrays(pair) for pair in zip(first.phones, second.phones, strict=True)),
         token_rows=np.concatenate([first.token_rows, second.token_rows + half]),
@@ -269,12 +270,10 @@ def _keys(frame: pd.DataFrame) -> Keys:
     id_norm = _where(id_upper, leading_zeros(id_upper),  # the leading zeros of every digit run dropped
                      lambda some: pc.replace_substring_regex(some, "(^|[^0-9])0+([0-9])", r"\1\2"))  # fmt: skip
     tokens, token_rows = _tokens(_text(frame, "name"), NAME_ABBREVIATIONS, NAME_STOPWORDS)
-    name = _joined(tokens, token_rows, len(frame))
     email = pc.utf8_lower(pc.utf8_trim_whitespace(_text(frame, "email")))
     return Keys(
         id_norm=kept(id_norm, ALNUM),
         id_letters=kept(id_upper, LETTERS),
-        name=name,
         compact=_compact(tokens, token_rows, len(frame)),
         postal=postal_code(_text(frame, "postal_code")),
         phones=tuple(phone_digits(_text(frame, field)) for field in ("phone", "fax", "mobile")),
@@ -297,6 +296,7 @@ def prepare(frame: pd.DataFrame, blocking: Keys | None = None) -> Prepared:
         **vars(blocking),
         customer_id=_text(frame, "customer_id"),
         raw_name=_text(frame, "name"),
+        name=_joined(tokens, rows, size),  # only for the records in some pair: blocking reads the tokens
         core=_joined(core_tokens, core_rows, size),
         street=_joined(street_tokens, street_rows, size),
         name_sorted=_sorted_words(tokens, rows, size),

@@ -13,6 +13,7 @@ import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
+from numpy.lib.stride_tricks import sliding_window_view
 
 _Text: TypeAlias = pa.LargeStringArray
 _Rows: TypeAlias = npt.NDArray[np.int64]
@@ -62,18 +63,18 @@ def mapped(text: _Text, table: npt.NDArray[np.uint8]) -> _Text:
 
 def kept(text: _Text, keep: npt.NDArray[np.bool_]) -> _Text:
     """``text`` with only the bytes ``keep`` marks (``keep`` treats every byte of a character outside ASCII
-    alike, so characters stay whole)."""
+    alike, so characters stay whole).
+
+    Each string's new end is the running count of kept bytes at its old end (measured on the 466,155
+    Sage-only rows of the 1,000,000-client demo, phones, fax, mobile and the ID twice: numpy's
+    ``add.reduceat`` per string 0.38 -> 0.2 s CPU)."""
     raw, bounds = text_bytes(text)
     wanted = keep[raw]
     if wanted.all():
         return text
-    starts = bounds[:-1]
-    ended = np.append(wanted, False).view(np.uint8)  # one byte more: an empty last string's start is in range
-    counts = np.add.reduceat(ended, starts, dtype=np.int64)
-    counts[bounds[1:] == starts] = 0  # reduceat gives an empty string the byte at its start
-    offsets = np.zeros(len(bounds), dtype=np.int64)
-    np.cumsum(counts, out=offsets[1:])
-    return from_bytes(raw[wanted], offsets)
+    running = np.zeros(len(raw) + 1, dtype=np.int64)
+    np.cumsum(wanted, out=running[1:])
+    return from_bytes(raw[wanted], running[bounds])
 
 
 def postal_code(text: _Text) -> _Text:
@@ -106,12 +107,15 @@ def _regex_postal(text: _Text) -> _Text:
 def phone_digits(text: _Text) -> _Text:
     """Last 10 digits of a phone number, "" when fewer than 10 digits or one digit repeated.
 
-    On the bytes: the digits kept, then each usable number's last ten cut out as one row of a matrix.
+    On the bytes: the digits kept, then each usable number's last ten read as one row of a sliding window over
+    the bytes (one index per number, not ten).
     """
     raw, bounds = text_bytes(kept(text, DIGITS))
     ends = bounds[1:]
     usable = ends - bounds[:-1] >= 10
-    last10 = raw[(ends[usable] - 10)[:, None] + np.arange(10)]
+    if len(raw) < 10:  # no number has ten digits
+        return from_bytes(raw[:0], np.zeros(len(text) + 1, dtype=np.int64))
+    last10 = sliding_window_view(raw, 10)[ends[usable] - 10]
     same = (last10 == last10[:, :1]).all(axis=1)  # "0000000000": a placeholder
     usable[usable] = ~same
     lengths = np.where(usable, 10, 0)
