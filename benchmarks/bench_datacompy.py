@@ -31,6 +31,7 @@ def _smsync(directory: Path) -> dict[str, Any]:
     import adbc_driver_sqlite  # noqa: F401
 
     import smsync_core
+    import smsync_core.workbench  # smsync's modules, pandas and SQLAlchemy: imported before the clock
 
     def run() -> dict[str, Any]:
         wb = smsync_core.connect(f"sqlite:///{directory / 'sage.db'}", f"sqlite:///{directory / 'smsturbo.db'}")

@@ -109,6 +109,7 @@ def _smsync(directory: Path, out: Path | None) -> Measurement:
     import pyarrow as pa
 
     import smsync_core
+    import smsync_core.workbench  # smsync's modules, pandas and SQLAlchemy: imported before the clock
 
     config, _ = _mapping()
     done: dict[str, Any] = {}

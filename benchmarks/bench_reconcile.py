@@ -25,6 +25,7 @@ from common import peak_mib  # VmHWM: a child would inherit ru_maxrss from a lar
 def measure(directory: Path, stage: str) -> dict[str, float]:
     """Run one stage in this process (called in a fresh subprocess so peak memory is the stage's own)."""
     import smsync_core
+    import smsync_core.workbench  # smsync's modules, pandas and SQLAlchemy: imported before the clock
 
     sage, target = directory / "sage.db", directory / "smsturbo.db"
     start = time.perf_counter()

@@ -166,6 +166,7 @@ def hints_child(directory: Path) -> Measurement:
     """One run on a demo pair: read + validate + reconcile (all differences), then the hints that the first use of
     ``rec.sage_only`` finds (what the panes and ``diff`` ask for next), each timed."""
     import smsync_core
+    import smsync_core.workbench  # smsync's modules, pandas and SQLAlchemy: imported before the clock
 
     wb = smsync_core.connect(f"sqlite:///{directory / 'sage.db'}", f"sqlite:///{directory / 'smsturbo.db'}")
     holder: dict[str, Any] = {}
