@@ -17,6 +17,8 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 _Text: TypeAlias = pa.LargeStringArray
 _Rows: TypeAlias = npt.NDArray[np.int64]
+#: A set of bytes as inclusive ranges (low, high).
+ByteRanges: TypeAlias = tuple[tuple[int, int], ...]
 
 
 def byte_set(chars: bytes) -> npt.NDArray[np.bool_]:
@@ -35,9 +37,9 @@ WORD_BYTES[list(_DIGIT_CHARS + _LOWER_CHARS + _UPPER_CHARS)] = list(_DIGIT_CHARS
 #: Byte -> itself, except a-z -> A-Z (ASCII's upper case).
 UPPER_BYTES: Final = np.arange(256, dtype=np.uint8)
 UPPER_BYTES[list(_LOWER_CHARS)] = list(_UPPER_CHARS)
-DIGITS: Final = byte_set(_DIGIT_CHARS)
-LETTERS: Final = byte_set(_UPPER_CHARS)
-ALNUM: Final = byte_set(_DIGIT_CHARS + _UPPER_CHARS)
+DIGITS: Final[ByteRanges] = ((ord("0"), ord("9")),)
+LETTERS: Final[ByteRanges] = ((ord("A"), ord("Z")),)
+ALNUM: Final[ByteRanges] = DIGITS + LETTERS
 _SPACES: Final = byte_set(b" \t\n\r\x0b\x0c")
 
 
@@ -61,20 +63,28 @@ def mapped(text: _Text, table: npt.NDArray[np.uint8]) -> _Text:
     return from_bytes(table[raw], bounds)
 
 
-def kept(text: _Text, keep: npt.NDArray[np.bool_]) -> _Text:
-    """``text`` with only the bytes ``keep`` marks (``keep`` treats every byte of a character outside ASCII
-    alike, so characters stay whole).
+def members(raw: npt.NDArray[np.uint8], ranges: ByteRanges) -> npt.NDArray[np.bool_]:
+    """Which bytes lie in one of ``ranges``: one unsigned subtraction and comparison per range, not a lookup in a
+    256-entry table (measured on the 5.8 MB of the phone numbers of the 466,155 Sage-only rows of the
+    1,000,000-client demo: 15 -> 1 ms CPU)."""
+    inside = np.zeros(len(raw), dtype=bool)
+    for low, high in ranges:
+        inside |= (raw - np.uint8(low)) <= np.uint8(high - low)  # below low wraps around to above high - low
+    return inside
 
-    Each string's new end is the running count of kept bytes at its old end (measured on the 466,155
-    Sage-only rows of the 1,000,000-client demo, phones, fax, mobile and the ID twice: numpy's
-    ``add.reduceat`` per string 0.38 -> 0.2 s CPU)."""
+
+def kept(text: _Text, keep: ByteRanges) -> _Text:
+    """``text`` with only the bytes in ``keep`` (ASCII ranges: a character outside ASCII is dropped whole).
+
+    Each string's new end is the running count of kept bytes at its old end, counted in int32 while the bytes
+    fit (measured on the same phone numbers: 18 -> 8 ms CPU against int64)."""
     raw, bounds = text_bytes(text)
-    wanted = keep[raw]
+    wanted = members(raw, keep)
     if wanted.all():
         return text
-    running = np.zeros(len(raw) + 1, dtype=np.int64)
-    np.cumsum(wanted, out=running[1:])
-    return from_bytes(raw[wanted], running[bounds])
+    running = np.zeros(len(raw) + 1, dtype=np.int32 if len(raw) < 2**31 else np.int64)
+    np.cumsum(wanted.view(np.uint8), dtype=running.dtype, out=running[1:])
+    return from_bytes(raw[wanted], running[bounds].astype(np.int64))
 
 
 def postal_code(text: _Text) -> _Text:
@@ -127,7 +137,7 @@ def phone_digits(text: _Text) -> _Text:
 def leading_zeros(text: _Text) -> npt.NDArray[np.bool_]:
     """Which strings have a digit run that starts with 0 and goes on (read off the bytes)."""
     raw, bounds = text_bytes(text)
-    digit = DIGITS[raw]
+    digit = members(raw, DIGITS)
     opens = (raw[:-1] == ord("0")) & digit[1:]  # a 0 followed by a digit...
     opens[1:] &= ~digit[:-2]  # ...that no digit precedes...
     first = bounds[:-1][bounds[1:] - bounds[:-1] >= 2]
