@@ -369,3 +369,36 @@ def test_candidate_pairs_keep_every_pair_of_shared_keys_on_a_small_and_a_large_s
     i, j = candidate_pairs(keys(few), keys(large))
     met = set(zip(i, j, strict=True))
     assert {(50, 500), (51, 501), (0, 200), (39, 202)} <= met
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        ["", "", ""],  # no bytes at all
+        ["(303) 555-0100", "", "12345", " 80202-1234", "x1-303-555-0100 ext 7", "0000000000", "8020", "abcde"],
+        ["\u00e9 80202", "80202\u00e9", "5551234567", "1234\u00e95678901", "\t80202", "99999"],
+    ],
+)
+def test_byte_reads_of_phones_postal_codes_and_ids_match_plain_python(values: list[str]) -> None:
+    """The byte-level readings (sliding windows, range tests, running counts) against their plain definitions,
+    on columns with no bytes, short values, characters outside ASCII and leading spaces."""
+    import re
+
+    import pyarrow as pa
+
+    from smsync_core.suggest.textbytes import ALNUM, DIGITS, kept, phone_digits, postal_code
+
+    text = pa.array(values, pa.large_string())
+
+    def phone(value: str) -> str:
+        digits = re.sub(r"[^0-9]", "", value)[-10:]
+        return digits if len(digits) == 10 and len(set(digits)) > 1 else ""
+
+    def postal(value: str) -> str:
+        found = re.match(r"\s*([0-9]{5})", value, flags=re.ASCII)
+        return found.group(1) if found else ""
+
+    assert phone_digits(text).to_pylist() == [phone(v) for v in values]
+    assert postal_code(text).to_pylist() == [postal(v) for v in values]
+    assert kept(text, DIGITS).to_pylist() == [re.sub(r"[^0-9]", "", v) for v in values]
+    assert kept(text, ALNUM).to_pylist() == [re.sub(r"[^0-9A-Z]", "", v) for v in values]
