@@ -7,7 +7,6 @@ ineligible for import; warnings do not, but inactive clients start unchecked. Ru
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -17,6 +16,10 @@ import pyarrow.compute as pc
 from smsync_core import schema
 from smsync_core.config import Config
 from smsync_core.frames import TEXT, id_sort_keys
+from smsync_core.validate.found import _arrow, _blank, _coded, _Found, _longer_than, _same, _text
+from smsync_core.validate.found import blank as blank
+from smsync_core.validate.found import text_lengths as text_lengths
+from smsync_core.validate.ids import _id_findings, _id_problems
 
 FINDING_COLUMNS = ("row", "customer_id", "rule", "severity", "field", "message")
 
@@ -71,103 +74,6 @@ def rule_advice(config: Config, numeric: bool = True) -> dict[str, str]:
     }
 
 
-def _arrow(values: pd.Series) -> pa.Array:
-    """The column as one Arrow ``large_string`` array; the readers' single-chunk columns are not copied."""
-    data = pa.array(values.astype(TEXT).array)
-    if isinstance(data, pa.ChunkedArray):
-        data = data.chunk(0) if data.num_chunks == 1 else data.combine_chunks()
-    return pc.cast(data, pa.large_string())
-
-
-def _mask(values: pa.Array | pa.ChunkedArray, null: bool) -> np.ndarray:
-    """An Arrow boolean column as a numpy mask, NULL counting as ``null``. ``to_numpy`` unpacks the bits in C;
-    ``np.asarray`` on the Arrow array is much slower (measured at 1,000,000 clients: 21 -> 3.6 ms a column)."""
-    return np.asarray(pc.fill_null(values, null).to_numpy(zero_copy_only=False), dtype=bool)
-
-
-def _blank(data: pa.Array) -> np.ndarray:
-    """NULL, empty or only whitespace.
-
-    A value whose first byte is printable ASCII other than a space cannot be blank; only the others (NULL, empty,
-    starting with whitespace, a control or a non-ASCII character: few) are tested in Arrow, whose Unicode
-    whitespace test decodes every value (measured at 1,000,000 names: 13 -> 5 ms).
-    """
-    offsets = np.frombuffer(data.buffers()[1], dtype=np.int64)[data.offset : data.offset + len(data) + 1]
-    text = np.frombuffer(data.buffers()[2] or b"\0", dtype=np.uint8)
-    first = text[np.minimum(offsets[:-1], len(text) - 1)]
-    plain = (offsets[1:] > offsets[:-1]) & (first > 0x20) & (first < 0x7F)
-    if data.null_count:
-        plain &= _mask(data.is_valid(), False)
-    doubtful = np.flatnonzero(~plain)
-    blank = np.zeros(len(data), dtype=bool)
-    some = data.take(doubtful)
-    blank[doubtful] = _mask(pc.or_kleene(pc.equal(pc.binary_length(some), 0), pc.utf8_is_space(some)), True)
-    return blank
-
-
-def blank(values: pd.Series) -> pd.Series:
-    """NULL, empty or only whitespace (tested in Arrow, without building stripped copies of the text)."""
-    return pd.Series(_blank(_arrow(values)), index=values.index)
-
-
-def text_lengths(values: pd.Series) -> np.ndarray:
-    """Characters in each value (0 for NULL)."""
-    return np.asarray(pc.fill_null(pc.utf8_length(_arrow(values)), 0), dtype="int64")
-
-
-def _longer_than(data: pa.Array, limit: int) -> tuple[np.ndarray, np.ndarray]:
-    """Positions of the values of more than ``limit`` characters, and their lengths in characters.
-
-    A character takes at least one byte, so only the values of more than ``limit`` bytes (usually none) are
-    decoded to count their characters.
-    """
-    candidates = np.flatnonzero(_mask(pc.greater(pc.binary_length(data), limit), False))
-    lengths = np.asarray(pc.utf8_length(data.take(candidates)).to_numpy(zero_copy_only=False), dtype="int64")
-    longer = lengths > limit
-    return candidates[longer], lengths[longer]
-
-
-def _text(codes: np.ndarray, texts: Sequence[str | None] | pa.Array) -> pd.arrays.ArrowStringArray:
-    """A text column from integer codes into ``texts``, taken in Arrow from a ``large_string`` array: the type
-    pandas keeps, so no cast follows (``frames.text_from_codes`` decodes ``string`` that pandas then widens;
-    measured at 1,000,000 rows: 52 -> 28 ms)."""
-    dictionary = texts if isinstance(texts, pa.Array) else pa.array(list(texts), pa.large_string())
-    column: pd.arrays.ArrowStringArray = pd.array(dictionary.take(pa.array(codes)), dtype=TEXT)
-    return column
-
-
-def _quoted(ids: pd.Series) -> pd.Series:
-    return "'" + ids.fillna("") + "'"
-
-
-class _Found(NamedTuple):
-    """One rule's findings before they are sorted: the Sage positions it picked and each one's message, as a code
-    into ``texts``. Most rules have one text, or a few, for all their rows: each text is built once and the rows
-    keep a code (measured at 1,000,000 clients: building a message per row took ~0.5 s of ``check``)."""
-
-    positions: np.ndarray
-    rule: str
-    codes: np.ndarray
-    texts: pa.Array
-    field: str | None = None
-
-
-def _same(positions: np.ndarray, rule: str, text: str) -> _Found:
-    """Findings that all have one message."""
-    return _Found(positions, rule, np.zeros(len(positions), dtype="int64"), pa.array([text], pa.large_string()))
-
-
-def _coded(positions: np.ndarray, rule: str, codes: np.ndarray, texts: Sequence[str], field: str | None = None
-           ) -> _Found:
-    """Findings whose message is one of a few ``texts`` (by ``codes``)."""
-    return _Found(positions, rule, np.asarray(codes, dtype="int64"), pa.array(list(texts), pa.large_string()), field)
-
-
-def _each(positions: np.ndarray, rule: str, texts: pd.Series) -> _Found:
-    """Findings with a message of their own (those quoting the Client Number; rare)."""
-    return _Found(positions, rule, np.arange(len(positions), dtype="int64"), _arrow(texts))
-
-
 def inactive_mask(sage: pd.DataFrame, config: Config) -> pd.Series:
     """Clients whose status is in the configured inactive set, or whose ``inactv`` flag is set."""
     _, by_status = _by_status(sage["status"], config)
@@ -218,134 +124,6 @@ def status_ref(status: pd.Series, config: Config) -> pd.Series:
     codes, uniques = pd.factorize(status.astype("Int64"))
     labels = [*_status_labels(uniques, config), ""]  # code -1 (no status) is the last, ""
     return pd.Series(_text(np.where(codes < 0, len(labels) - 1, codes), labels), index=status.index)
-
-
-#: Digit-only Client Numbers of at most this many digits are keyed as one int64, length * 10**17 + value, so that
-#: ``0042`` and ``42`` stay apart (17 * 10**17 + 10**17 - 1 fits an int64).
-_KEYED_DIGITS = 17
-
-
-def _shared_counts(ids: pa.Array, present: np.ndarray, digits: np.ndarray) -> np.ndarray:
-    """How many clients have each row's Client Number where more than one has it; 0 elsewhere.
-
-    Hashing the text is the slow part, so digit-only IDs (every ID of a real company) are compared as int64 keys
-    and only the others as text (measured at 1,000,000 clients: factorize over the text 290 ms -> 40 ms).
-    """
-    counts = np.zeros(len(ids), dtype="int64")
-    length = np.asarray(pc.fill_null(pc.binary_length(ids), 0).to_numpy(zero_copy_only=False), dtype="int64")
-    keyed = present & digits & (length <= _KEYED_DIGITS)
-    as_number = np.flatnonzero(keyed)
-    numbers = np.asarray(pc.cast(ids.take(as_number), pa.int64()).to_numpy(zero_copy_only=False), dtype="int64")
-    _count_shared(counts, as_number, length[as_number] * 10**_KEYED_DIGITS + numbers)
-    as_text = np.flatnonzero(present & ~keyed)
-    if len(as_text):
-        codes = pc.dictionary_encode(ids.take(as_text)).indices
-        _count_shared(counts, as_text, np.asarray(codes.to_numpy(zero_copy_only=False), dtype="int64"))
-    return counts
-
-
-def _count_shared(counts: np.ndarray, positions: np.ndarray, keys: np.ndarray) -> None:
-    """Write into ``counts`` at ``positions`` how many of ``keys`` equal each key, for keys found more than once.
-
-    A sort finds the repeated keys whatever their spread (pandas' hash table degrades on keys with equal low
-    bits; measured at 1,000,000 keys: sort 20 ms, duplicated 23 to 380 ms); usually there are none.
-    """
-    ordered = np.sort(keys)
-    repeated = np.unique(ordered[1:][ordered[1:] == ordered[:-1]])
-    if len(repeated):
-        shared = np.isin(keys, repeated)
-        _, codes, sizes = np.unique(keys[shared], return_inverse=True, return_counts=True)
-        counts[positions[shared]] = sizes[codes]
-
-
-def _valid_chars(ids: pa.Array, digits: np.ndarray) -> np.ndarray:
-    """Whether each ID is made of SMSTurbo's characters (``schema.ID_PATTERN``, as pandas' ``str.fullmatch``).
-    Digit-only IDs always are, so the regex runs on the others only (none in a company of numbers; measured at
-    1,000,000 clients: 75 -> 4 ms)."""
-    valid = digits.copy()
-    rest = np.flatnonzero(~digits)
-    if len(rest):
-        matched = pc.match_substring_regex(ids.take(rest), f"^({schema.ID_PATTERN})$")
-        valid[rest] = _mask(matched, False)
-    return valid
-
-
-class _IdProblems(NamedTuple):
-    """The Sage positions each Client Number rule picked (``lengths``: of the too-long IDs, ``counts``: clients
-    sharing each duplicated ID)."""
-
-    empty: np.ndarray
-    too_long: np.ndarray
-    lengths: np.ndarray
-    invalid: np.ndarray
-    duplicate: np.ndarray
-    counts: np.ndarray
-    reserved: np.ndarray
-
-
-def _id_problems(ids: pa.Array) -> _IdProblems:
-    """The rows each Client Number rule picks; a missing ID is only ``id-empty``."""
-    empty = _blank(ids)
-    present = ~empty
-    digits = _mask(pc.ascii_is_decimal(ids), False)  # ^[0-9]+$
-    too_long, lengths = _longer_than(ids, schema.ID_MAX_LENGTH)
-    keep = present[too_long]
-    counts = _shared_counts(ids, present, digits)
-    duplicate = np.flatnonzero(counts > 1)
-    return _IdProblems(
-        empty=np.flatnonzero(empty),
-        too_long=too_long[keep],
-        lengths=lengths[keep],
-        invalid=np.flatnonzero(present & ~_valid_chars(ids, digits)),
-        duplicate=duplicate,
-        counts=counts[duplicate],
-        reserved=np.flatnonzero(present & _mask(pc.equal(ids, schema.TEMPLATE_ID), False)),
-    )
-
-
-def _id_findings(ids: pa.Array, problems: _IdProblems, advice: Mapping[str, str]) -> list[_Found]:
-    """The findings of the Client Number rules; those quoting the ID have a message each (they are rare)."""
-    too_long = pd.Series(pd.array(ids.take(problems.too_long), dtype=TEXT))
-    invalid = pd.Series(pd.array(ids.take(problems.invalid), dtype=TEXT))
-    duplicate = pd.Series(pd.array(ids.take(problems.duplicate), dtype=TEXT))
-    return [
-        _same(problems.empty, "id-empty", "Client has no Client Number. " + advice["id-empty"]),
-        _each(
-            problems.too_long,
-            "id-too-long",
-            "Client Number "
-            + _quoted(too_long)
-            + " has "
-            + pd.Series(problems.lengths).astype(str)
-            + f" characters, more than SMSTurbo's {schema.ID_MAX_LENGTH}. "
-            + advice["id-too-long"],
-        ),
-        _each(
-            problems.invalid,
-            "id-invalid-chars",
-            "Client Number "
-            + _quoted(invalid)
-            + " contains "
-            + invalid.str.replace(r"[A-Z0-9_-]", "", regex=True).map(_describe_chars).astype(str)
-            + " which SMSTurbo does not allow. "
-            + advice["id-invalid-chars"],
-        ),
-        _each(
-            problems.duplicate,
-            "id-duplicate",
-            "Client Number "
-            + _quoted(duplicate)
-            + " is used by "
-            + pd.Series(problems.counts).astype(str)
-            + " clients in Sage 100. "
-            + advice["id-duplicate"],
-        ),
-        _same(
-            problems.reserved,
-            "id-reserved",
-            f"Client Number '{schema.TEMPLATE_ID}' can never be imported. " + advice["id-reserved"],
-        ),
-    ]
 
 
 def _too_long_fields(sage: pd.DataFrame, lengths: Mapping[str, int | None], advice: Mapping[str, str]
@@ -473,12 +251,6 @@ def _sorted_findings(sage: pd.DataFrame, ids: pa.Array, found: Sequence[_Found],
             "advice": _text(rule, [advice[r] for r in rules]),  # the rule's own text, for "what to do" columns
         }
     )
-
-
-def _describe_chars(chars: str) -> str:
-    seen = list(dict.fromkeys(chars))
-    names = [("a space" if c == " " else repr(c)) for c in seen[:5]]
-    return ", ".join(names) + (" and more" if len(seen) > 5 else "")
 
 
 #: Bit of each rule in a row's rule mask, in the design's order.
