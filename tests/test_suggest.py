@@ -402,3 +402,18 @@ def test_byte_reads_of_phones_postal_codes_and_ids_match_plain_python(values: li
     assert postal_code(text).to_pylist() == [postal(v) for v in values]
     assert kept(text, DIGITS).to_pylist() == [re.sub(r"[^0-9]", "", v) for v in values]
     assert kept(text, ALNUM).to_pylist() == [re.sub(r"[^0-9A-Z]", "", v) for v in values]
+
+
+def test_nulls_read_as_empty_text_with_or_without_bytes_behind_them() -> None:
+    """A null is "" whether Arrow left it no bytes (the validity bitmap is dropped) or some (filled)."""
+    import pyarrow as pa
+
+    from smsync_core.suggest.normalise import _nulls_empty
+
+    plain = pa.array(["ab", None, "c", None, ""], pa.large_string())
+    assert _nulls_empty(plain).to_pylist() == ["ab", "", "c", "", ""]
+    assert _nulls_empty(plain.slice(1)).to_pylist() == ["", "c", "", ""]
+    valid = pa.array([True, False, True]).buffers()[1]
+    offsets = pa.py_buffer(np.array([0, 2, 4, 5], dtype=np.int64))
+    with_bytes = pa.LargeStringArray.from_buffers(3, offsets, pa.py_buffer(b"abcde"), valid)
+    assert _nulls_empty(with_bytes).to_pylist() == ["ab", "", "e"]

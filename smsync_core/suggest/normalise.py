@@ -22,7 +22,7 @@ import pyarrow.compute as pc
 from smsync_core.suggest.textbytes import (
     ALNUM,
     LETTERS,
-    WORD_BYTES,
+    WORD_APOSTROPHE_BYTES,
     from_bytes,
     heads,
     kept,
@@ -171,7 +171,22 @@ def _text(frame: pd.DataFrame, field: str) -> _Text:
     if isinstance(values, pa.ChunkedArray):
         values = values.combine_chunks()
     values = values.cast(pa.large_string())
-    filled: _Text = pc.fill_null(values, "") if values.null_count else values
+    return _nulls_empty(values) if values.null_count else values
+
+
+def _nulls_empty(values: _Text) -> _Text:
+    """``values`` with its nulls read as "". Arrow usually leaves a null no bytes, and then only the validity
+    bitmap goes (no copy; measured on the 466,155 Sage-only rows of the 1,000,000-client demo, the eight
+    fields read: 44 -> 33 ms CPU against ``fill_null``); otherwise ``fill_null``."""
+    _, offsets, data = values.buffers()
+    bounds = np.frombuffer(offsets, dtype=np.int64)[values.offset : values.offset + len(values) + 1]
+    nulls = np.asarray(values.is_null(), dtype=bool)
+    if (bounds[1:][nulls] == bounds[:-1][nulls]).all():
+        bare: _Text = pa.LargeStringArray.from_buffers(
+            len(values), offsets, data, null_count=0, offset=values.offset
+        )
+        return bare
+    filled: _Text = pc.fill_null(values, "")
     return filled
 
 
@@ -197,18 +212,16 @@ def _tokens(text: _Text, mapping: Mapping[str, str], drop: frozenset[str]) -> tu
     to a-z, so ASCII's case mapping is Unicode's here. Mapping and dropping work on the distinct words.
     """
     # only the rows that need it: outside ASCII (NFKD, accents dropped, not made separators: "Élan" is elan),
-    # with an apostrophe, with "&" (where "and" is dropped, "&" is only a separator)
+    # with "&" (where "and" is dropped, "&" is only a separator)
     clean = _where(
         text,
         ~np.asarray(pc.string_is_ascii(text), dtype=bool),
         lambda some: pc.replace_substring_regex(pc.utf8_normalize(some, form="NFKD"), r"\p{Mn}+", ""),
     )
-    clean = _where(clean, np.asarray(pc.match_substring(clean, "'"), dtype=bool),
-                   lambda some: pc.replace_substring(some, "'", ""))  # fmt: skip
     if "and" not in drop:
         clean = _where(clean, np.asarray(pc.match_substring(clean, "&"), dtype=bool),
                        lambda some: pc.replace_substring(some, "&", " and "))  # fmt: skip
-    lists = pc.split_pattern(mapped(clean, WORD_BYTES), " ")
+    lists = pc.split_pattern(mapped(clean, WORD_APOSTROPHE_BYTES), " ")  # apostrophes left out
     coded = pc.dictionary_encode(pc.list_flatten(lists))
     rows = np.asarray(pc.list_parent_indices(lists), dtype=np.int64)
     words = coded.dictionary
