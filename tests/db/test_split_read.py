@@ -6,6 +6,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from smsync_core.config import load_config
@@ -88,3 +89,34 @@ def test_small_and_without_rowid_tables_are_read_once(
     fast, slow, used = read_twice(lambda: read_clients(engine, CONFIG), monkeypatch)
     assert used == "adbc-sqlite" and splits == [False, False]
     assert_same(fast, slow)
+
+
+@pytest.mark.parametrize("missing_only", [True, False])
+def test_a_reconciliation_of_split_reads_is_that_of_single_reads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, missing_only: bool, splits: list[bool]
+) -> None:
+    """Columns read in two halves (two chunks) go through validation, the comparison and the panes as one."""
+    import smsync_core
+    from smsync_core.demo import build_demo
+
+    paths = build_demo(tmp_path, clients=600, seed=5)
+
+    def everything() -> list[object]:
+        wb = smsync_core.connect(paths.sage_url, paths.smsturbo_url, {})
+        rec = wb.reconcile(missing_only=missing_only)
+        frames = [rec.sage_only, rec.smsturbo_only, rec.different, rec.differences, rec.matched, rec.findings,
+                  rec.right_pane(), rec.left_pane()]
+        wb.close()
+        return [*frames, rec.counts()]
+
+    monkeypatch.setattr(arrow_read, "SPLIT_ROWS", 10**9)
+    single = everything()
+    monkeypatch.setattr(arrow_read, "SPLIT_ROWS", 50)
+    before = arrow_read.READS.copy()
+    split = everything()
+    assert (arrow_read.READS - before)["adbc-sqlite"] == 2 and splits == [False, False, True, True]
+    for ours, theirs in zip(split, single, strict=True):
+        if isinstance(ours, dict):
+            assert ours == theirs
+        else:
+            pd.testing.assert_frame_equal(ours, theirs, check_exact=True)
