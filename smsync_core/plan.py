@@ -214,8 +214,7 @@ def build_plan(rec: Reconciliation, selected: Iterable[str] | Literal["all-eligi
             elif not replace_groups:
                 skipped.append((cid, "nothing to replace: no Replace Options are checked"))
             else:
-                skipped.append((cid, "nothing to replace: it differs only in fields outside the Replace "
-                                     f"Options ({', '.join(sorted(differing))})"))
+                skipped.append((cid, _outside_reason(differing, replace_groups)))
 
     insert_frame = _inserts(right.iloc[inserts], mapping, template, target_columns, id_column)
     update_frame = _updates(rec, updates, right, mapping)
@@ -229,6 +228,15 @@ def build_plan(rec: Reconciliation, selected: Iterable[str] | Literal["all-eligi
         field_names={c: f for f, c in mapping.items()}, id_column=id_column,
         template=dict(template) if template is not None else None,
     )
+
+
+def _outside_reason(differing: set[str], checked: Sequence[str]) -> str:
+    """Why a differing customer has nothing to replace, in the words of the panes and the Set Up screen."""
+    groups = [schema.REPLACE_TITLES[g] for g in schema.replace_groups_of(differing) if g not in checked]
+    them = "it" if len(differing) == 1 else "them"
+    advice = f"; check {schema.in_words(groups)} in the Replace Options to update {them}" if groups else ""
+    return (f"nothing to replace: it differs only in {schema.fields_in_words(differing)}, which the checked "
+            f"Replace Options do not cover{advice}")
 
 
 def _absent_reason(cid: str, known: set[str], mode: str) -> str:

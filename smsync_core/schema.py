@@ -57,6 +57,51 @@ REPLACE_GROUPS: Final = MappingProxyType(
     }
 )
 
+#: Each field as people see it (the panes' column headers, the Set Up screen, skip reasons).
+FIELD_TITLES: Final = MappingProxyType(
+    {
+        "customer_id": "Client Number",
+        "name": "Name",
+        "short_name": "Short Name",
+        "address1": "Address 1",
+        "address2": "Address 2",
+        "city": "City",
+        "state": "State",
+        "postal_code": "Zip",
+        "phone": "Phone",
+        "fax": "Fax",
+        "mobile": "Cell Phone",
+        "email": "Email",
+        "contact": "Contact",
+        "status": "Status",
+        "inactive": "Inactive",
+    }
+)
+
+#: Each Replace Options group by the name the Set Up screen gives it.
+REPLACE_TITLES: Final = MappingProxyType(
+    {"name": "Name", "address": "Address", "phones": "Phone numbers", "email": "Email", "contact": "Contact"}
+)
+
+
+def in_words(items: Iterable[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``: a list as a sentence says it."""
+    given = list(items)
+    return given[0] if len(given) == 1 else f"{', '.join(given[:-1])} and {given[-1]}"
+
+
+def fields_in_words(fields: Iterable[str]) -> str:
+    """Fields by the words people see, in the record's order (``Address 1 and Zip``), each once."""
+    given = set(fields)
+    return in_words([FIELD_TITLES[f] for f in FIELDS if f in given] + sorted(given.difference(FIELDS)))
+
+
+def replace_groups_of(fields: Iterable[str]) -> tuple[str, ...]:
+    """The Replace Options groups that cover ``fields``, in the Set Up screen's order."""
+    given = set(fields)
+    return tuple(g for g, members in REPLACE_GROUPS.items() if given.intersection(members))
+
+
 #: Default Sage 100 Contractor client table (``dbo.reccln``) columns.
 SAGE_COLUMNS: Final = MappingProxyType(
     {

@@ -59,6 +59,23 @@ def test_skip_reasons(wb: Workbench) -> None:
     assert plan.selection[-2:] == ("A1", "A1")  # as given
 
 
+def test_nothing_to_replace_names_fields_and_replace_options_in_words(tmp_path: Path) -> None:
+    """The reason says the fields as the panes do and which Replace Options would cover them: no internal names."""
+    wb = open_pair(tmp_path, [client("B1", address1="1 New Street", postal_code="99999")], [customer("B1")])
+    plan = wb.plan(["B1"], replace=("phones",))
+    reason = plan.skipped["reason"].iloc[0]
+    assert reason == ("nothing to replace: it differs only in Address 1 and Zip, which the checked Replace Options "
+                      "do not cover; check Address in the Replace Options to update them")
+    assert not any(name in reason for name in ("address1", "postal_code", "phones"))
+
+
+def test_nothing_to_replace_lists_each_option_that_would_cover_the_differences(wb: Workbench) -> None:
+    reason = wb.plan(["B1"], replace=("email",)).skipped["reason"].iloc[0]
+    assert reason == ("nothing to replace: it differs only in Name, Phone and Contact, which the checked Replace "
+                      "Options do not cover; check Name, Phone numbers and Contact in the Replace Options to update "
+                      "them")
+
+
 def test_no_replace_options_means_existing_customers_are_never_changed(wb: Workbench) -> None:
     plan = wb.plan(["B1"], replace=(), missing_only=False)
     assert plan.empty
