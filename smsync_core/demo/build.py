@@ -14,7 +14,7 @@ import numpy.typing as npt
 import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.dialects import sqlite as sqlite_dialect
-from sqlalchemy.schema import CreateTable
+from sqlalchemy.schema import CreateIndex, CreateTable
 
 from smsync_core.demo.generate import SD, sage_bulk, smsturbo_bulk, word_array
 from smsync_core.demo.story import CONTACTS_IN_CLNCNT, OTHER_CONTACTS, SAGE_STORY, SMSTURBO_STORY, STORY_NUMBERS
@@ -241,6 +241,8 @@ def _sqlite_file(path: Path, table: sa.Table, columns: Columns) -> None:
         connection.execute("BEGIN")
         for rows in _batches(table, columns, _SQLITE_BATCH, iso_dates=True):
             connection.executemany(insert, rows)
+        for index in sorted(table.indexes, key=lambda i: str(i.name)):  # after the rows: one sort, not a tree grown
+            connection.execute(str(CreateIndex(index).compile(dialect=sqlite_dialect.dialect())))
         connection.execute("COMMIT")
         connection.execute("PRAGMA journal_mode = DELETE")
     finally:

@@ -115,7 +115,8 @@ def sage_table(
 
     ``recnum`` is text by default so that tests can store Client Numbers a real company cannot hold (letters,
     duplicates); ``recnum_type="int"`` gives the bigint of a real company. ``char=True`` makes the text columns
-    fixed-width CHAR(n) (padded with spaces, as converted FoxPro data is). No unique constraint.
+    fixed-width CHAR(n) (padded with spaces, as converted FoxPro data is). No unique constraint; ``_idnum`` is
+    indexed.
     """
     recnum: sa.types.TypeEngine[Any] = sa.String(20) if recnum_type == "text" else sa.BigInteger()
     text = sa.CHAR if char else sa.String
@@ -146,6 +147,10 @@ def sage_table(
         sa.Column("insusr", sa.String(50)),
         sa.Column("upddte", sa.DateTime),
         sa.Column("updusr", sa.String(50)),
+        # the row's own key, which the company's other tables (clncnt) refer to: indexed, as in a company
+        # database, so that joining the primary contacts looks clients up instead of indexing 1,000,000 rows first
+        # (measured at 1,000,000 clients: the contacts' SELECT 0.97 s -> 0.01 s of CPU on SQLite)
+        sa.Index(f"ix_{SAGE_TABLE}__idnum", "_idnum"),
         schema=schema,
     )
 

@@ -440,3 +440,13 @@ def test_the_checks_of_the_company_and_of_its_exported_list(built: demo.DemoPath
         assert ids["id-duplicate"] == {"HOLLOWAY"} and ids["id-too-long"] == {"CONCRETESUPPLY-NORTH"}
         assert {"acme01", "SMITH J", "O'BRIEN", "A&B.PAVING", "MÜLLER"} <= ids["id-invalid-chars"]
         assert "id-empty" in ids
+
+
+def test_the_primary_contacts_are_joined_through_the_client_key_index(built: demo.DemoPaths) -> None:
+    """``reccln._idnum`` is indexed, as in a company database: the contacts' join looks clients up instead of
+    making SQLite index every client first (a second of CPU at 1,000,000 clients)."""
+    with sqlite3.connect(built.sage) as con:
+        plan = " ".join(row[-1] for row in con.execute(
+            "EXPLAIN QUERY PLAN SELECT reccln.recnum FROM reccln JOIN clncnt ON clncnt._idref = reccln._idnum "
+            "WHERE clncnt.linnum = 1"))
+    assert "USING INDEX ix_reccln__idnum" in plan and "AUTOMATIC" not in plan
