@@ -3,11 +3,16 @@
 Only where SMSTurbo still holds exactly what that run wrote: a customer edited since is reported and left
 alone. The changes come from the target's own ``smsync_runs`` row (committed with the run, so it cannot be
 missing or differ), checked against the record on disk when that is present. The undo is itself a run —
-same transaction protocol, its own record, its own row — so it can be verified and undone in turn.
+same transaction protocol, its own record, its own row — so it can be verified and undone in turn. Its record
+has the auditor's page an import's has (``undo.html``, and ``undo.pdf`` where Chromium prints it), listed in its
+manifest: the undo holds the reports folder's lock, lets the run settle its outcome, adds the page, then links
+the record into the chain.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -18,19 +23,22 @@ from smsync_core.audit.changes import Change
 from smsync_core.audit.context import RunContext
 from smsync_core.audit.ledger import run_changes, runs_table, undo_of
 from smsync_core.audit.lines import decode_changes
-from smsync_core.audit.record import MANIFEST
+from smsync_core.audit.record import MANIFEST, PENDING, PendingRecord, reports_lock
+from smsync_core.clock import new_run_id
 from smsync_core.config import Config
 from smsync_core.db.connect import database_errors
 from smsync_core.errors import UsageError, VerificationFailed
 from smsync_core.files import sha256_bytes
+from smsync_core.notebooks.record_page import record_files
+
+#: The undo record's page is ``undo.html`` (and ``undo.pdf``).
+PAGE_STEM = "undo"
 
 
 def _record_outcome(reports_dir: Path, run_id: str) -> str | None:
     path = reports_dir / run_id / MANIFEST
     if not path.is_file():
         return None
-    import json
-
     outcome = json.loads(path.read_text("utf-8")).get("outcome")
     return None if outcome is None else str(outcome)
 
@@ -74,5 +82,38 @@ def undo_run(run_id: str, engine: sa.Engine, config: Config, *, context: RunCont
         all_or_nothing=False,
         undoes=run_id,
     )
-    return execute_run(request, engine, config, context=context, reports_dir=reports_dir, progress=progress,
-                       hook=hook)
+    with reports_lock(reports_dir):  # held until the record, with its page, is linked into the chain
+        result = execute_run(request, engine, config, context=context, reports_dir=reports_dir,
+                             progress=progress, hook=hook, within=new_run_id())
+        return _with_page(result)
+
+
+def _with_page(result: ApplyResult) -> ApplyResult:
+    """Add the auditor's page to the undo's settled record and link the record into the chain (hold the lock)."""
+    folder = result.record_dir
+    if folder is None or result.record_unfinished or folder.parent.name != PENDING:
+        return result  # nothing recorded (nothing to do), or a record the next run or `verify` settles
+    record = PendingRecord.load(folder)
+    manifest = record.manifest
+    if manifest.get("outcome") == "pending":  # whether it committed is unknown: `verify` settles it
+        return result
+    try:
+        files, no_pdf = record_files(folder, manifest, PAGE_STEM)
+    except Exception as exc:  # the record still goes into the chain, and says why it has no page
+        files, no_pdf = {}, None
+        manifest["page"] = f"no page: it could not be rendered ({type(exc).__name__})"
+    try:
+        for name, data in files.items():
+            record.write_file(name, data)
+        if no_pdf is not None:
+            manifest["pdf"] = no_pdf
+        final = record.finalize(str(manifest["outcome"]), error=manifest.get("error"),
+                                finished_at=manifest.get("finished_at"))
+    except Exception as exc:  # settled, so the next run or `verify` links it into the chain
+        if result.outcome != "committed":
+            return result
+        verify = f"`smsync verify {record.root} --smsturbo URL`"
+        return dataclasses.replace(result, record_unfinished=True, error=(
+            f"{exc}. It stays in {folder}; once the reports folder is writable again, run {verify} (URL: this "
+            "SMSTurbo database) to finish it."))
+    return dataclasses.replace(result, record_dir=final)

@@ -5,6 +5,9 @@ was asked (parameters, Replace Options, the selection summarised), every change 
 every skipped client with the reason, the outcome, and how to check the record. Values are shown as text: a
 missing value is blank, never ``None``/``NaN``/``<NA>``. The PDF is printed by Debian's Chromium (headless) where
 it is installed; elsewhere the record says why there is none.
+
+A record no notebook made (an undo's) gets the same page from :func:`record_files`, without a notebook's output:
+which run it undoes, every change it reversed with the values before and after, what it left alone and why.
 """
 
 from __future__ import annotations
@@ -17,10 +20,13 @@ import subprocess
 import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
+
+from smsync_core.audit.record import PENDING
 
 if TYPE_CHECKING:  # the change types bring pandas and numpy: imported only for a record that has changes
     from smsync_core.audit.changes import Change
@@ -115,9 +121,13 @@ class ChangeRow:
     fields: tuple[tuple[str, str, str], ...]  # (column, before, after)
 
 
-def change_rows(changes: Sequence[Change]) -> list[ChangeRow]:
+#: What each kind of change is called on the page of an import, and on the page of an undo.
+ACTION_WORDS = {"insert": "new customer", "update": "updated", "delete": "removed"}
+UNDO_WORDS = {"insert": "put back", "update": "earlier values restored", "delete": "removed"}
+
+
+def change_rows(changes: Sequence[Change], words: Mapping[str, str] = ACTION_WORDS) -> list[ChangeRow]:
     """The changes as the page lists them (inserts with the values written, updates field by field)."""
-    words = {"insert": "new customer", "update": "updated", "delete": "removed"}
     rows = []
     for change in changes:
         before, after = change.before or {}, change.after or {}
@@ -169,12 +179,13 @@ def page_context(record: Path, manifest: Mapping[str, Any], parameters: Mapping[
     """Everything the template shows about a record (its folder holds changes.jsonl, skipped.jsonl...)."""
     who = manifest.get("who") or {}
     changes_file = record / "changes.jsonl"
+    words = UNDO_WORDS if manifest.get("kind") == "undo" else ACTION_WORDS
     changes: list[ChangeRow] = []
     if changes_file.is_file():
         from smsync_core.audit.lines import decode_changes
 
-        changes = change_rows(decode_changes(changes_file.read_bytes()))
-    counts = {a: sum(r.action == a for r in changes) for a in ("new customer", "updated", "removed")}
+        changes = change_rows(decode_changes(changes_file.read_bytes()), words)
+    counts = {a: sum(r.action == words[a] for r in changes) for a in ("insert", "update", "delete")}
     skipped = [{"customer_id": text(r.get("customer_id")) or "(no Client Number)", "reason": text(r.get("reason"))}
                for r in _jsonl(record / "skipped.jsonl")]
     conflicts = [{k: text(v) for k, v in r.items()} for r in _jsonl(record / "conflicts.jsonl")]
@@ -200,13 +211,44 @@ def page_context(record: Path, manifest: Mapping[str, Any], parameters: Mapping[
         "skipped": skipped,
         "skipped_open": len(skipped) <= OPEN_UP_TO,
         "conflicts": conflicts,
-        "outcome_words": outcome_words(manifest, counts["new customer"], counts["updated"], counts["removed"]),
+        "outcome_words": outcome_words(manifest, counts["insert"], counts["update"], counts["delete"]),
         "undoes": text(manifest.get("undoes")),
         "sequence": manifest.get("sequence"),
         "previous": text(manifest.get("previous_manifest_sha256")),
         "changes_sha256": text((manifest.get("files") or {}).get("changes.jsonl")),
         "has_import": manifest.get("kind") in ("sync", "undo"),
     }
+
+
+def template_text(name: str) -> str:
+    """A packaged template (``smsync_core/templates``)."""
+    return resources.files("smsync_core.templates").joinpath(name).read_text("utf-8")
+
+
+def render_page(record: Path, manifest: Mapping[str, Any], *, body: str = "", notebook: str = "",
+                parameters: Mapping[str, tuple[Any, bool]] | None = None) -> str:
+    """The auditor's page of the record in folder ``record`` (``body``: a notebook's output, already HTML)."""
+    import jinja2
+    from markupsafe import Markup
+
+    env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
+    template = env.from_string(template_text("record.html.j2"))
+    root = record.parent.parent if record.parent.name == PENDING else record.parent
+    error = text(manifest.get("error")).replace(str(root), "reports")  # no folder of this machine
+    return template.render(css=template_text("record.css"), body=Markup(body), notebook=notebook,
+                           run_id=text(manifest.get("run_id")), outcome=text(manifest.get("outcome")),
+                           error=error, **page_context(record, manifest, parameters or {}))
+
+
+def record_files(record: Path, manifest: Mapping[str, Any], stem: str) -> tuple[dict[str, bytes], str | None]:
+    """The page of a record no notebook made (``<stem>.html``) and its PDF (``<stem>.pdf``), to be listed in its
+    manifest; the second value says why there is no PDF (None when there is one)."""
+    page = render_page(record, manifest)
+    files = {f"{stem}.html": page.encode("utf-8")}
+    pdf, no_pdf = print_pdf(page)
+    if pdf is not None:
+        files[f"{stem}.pdf"] = pdf
+    return files, no_pdf
 
 
 def chromium() -> str | None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import re
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +49,35 @@ def test_undo_is_a_run_with_its_own_record(synced: tuple[Workbench, Path, ApplyR
     assert (m["kind"], m["undoes"], m["outcome"], m["sequence"]) == ("undo", result.run_id, "committed", 2)
     path = Path(str(wb.smsturbo_engine.url.database))
     assert [r["undoes"] for r in runs(path)] == [None, result.run_id]
+    assert verify([reports], engine=wb.smsturbo_engine).ok
+
+
+def test_undo_record_has_the_auditors_page_in_its_manifest(synced: tuple[Workbench, Path, ApplyResult,
+                                                                          dict[str, dict[str, Any]]]) -> None:
+    """The undo's record has an HTML page (as an import's has): the run it undoes, each customer reversed with the
+    values before and after, what it left alone, the databases by name; listed in the manifest, verified."""
+    wb, reports, result, before = synced
+    execute(Path(str(wb.smsturbo_engine.url.database)), "UPDATE Customer SET Contact = 'Edited later' "
+                                                          "WHERE CustomerID = 'N1'")
+    undone = undo(wb, result.run_id, reports)
+    folder = undone.record_dir or Path()
+    assert folder == reports / undone.run_id
+    m = manifest(folder)
+    assert "undo.html" in m["files"]
+    assert (folder / "undo.pdf").is_file() == ("undo.pdf" in m["files"])  # printed where Chromium is installed
+    page = (folder / "undo.html").read_text("utf-8")
+    seen = html.unescape(re.sub(r"<[^>]+>", " ", page))
+    assert f"Undo of run {result.run_id}" in seen and undone.run_id in seen
+    assert "Changes of run " + result.run_id + " reversed in SMSTurbo (3)" in seen
+    for cid in ("N2", "U1", "U2"):  # every customer it reversed
+        assert re.search(rf"<td rowspan=\"\d+\">{cid}</td>", page), cid
+    assert "earlier values restored" in seen and "removed" in seen
+    assert before["U2"]["Email"] in seen and TRICKY[4] in seen  # before and after of an update
+    assert "Left alone: changed in SMSTurbo since run" in seen and "Edited later" in seen  # N1, edited since
+    assert "smsturbo (a database file)" in seen and "Undone and committed: 1 customers removed, 2 restored" in seen
+    assert f"smsync verify reports/{undone.run_id} --smsturbo URL" in seen
+    assert not any(word in seen for word in ("None", "NaN", "<NA>", str(reports)))
+    assert "The notebook's output" not in seen
     assert verify([reports], engine=wb.smsturbo_engine).ok
 
 
