@@ -30,6 +30,7 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from statistics import median
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 SMSYNC = str(Path(sys.executable).with_name("smsync"))
@@ -99,6 +100,43 @@ def page_timer(demo: Path, work: Path) -> Callable[[int], Timing]:
     return once
 
 
+def measure_all(demo: Path, work: Path, repeat: int, *, page: bool = True) -> dict[str, list[Timing]]:
+    """Every figure's (wall, cpu) timings: one warm-up each, then ``repeat`` rounds, the figures taking turns."""
+    runs: dict[str, Callable[[int], Timing]] = {
+        name: (lambda _n, w=words: timed_command(w)) for name, words in commands(demo, work / "reports").items()
+    }
+    if page:
+        runs["page"] = page_timer(demo, work)
+    for warm_up in runs.values():  # one each first: the page cache, Python's bytecode, Chromium's profile
+        warm_up(-1)
+    found: dict[str, list[Timing]] = {name: [] for name in runs}
+    for number in range(repeat):
+        for name, run in runs.items():
+            found[name].append(run(number))
+    return found
+
+
+#: What each figure is, in the table of ``make bench``.
+FIGURES = {
+    "help": "smsync --help",
+    "diff": "smsync diff (300-client demo)",
+    "run": "smsync run notebooks/reconcile.ipynb (whole process, with its record)",
+    "page": "smsync app: start to the first step visible in Chromium",
+}
+
+
+def run(demo: Path, repeat: int) -> list[Any]:
+    """The table rows of ``make bench`` (``run_all.py``): each figure against its goal (the demo pair in ``demo``)."""
+    from common import compare
+
+    with tempfile.TemporaryDirectory(prefix="smsync-startup-") as tmp:
+        found = measure_all(demo, Path(tmp), repeat)
+    return [compare(f"start-up: {name}", 300, FIGURES[name], f"goal: {GOALS[name]:g} s",
+                    [{"seconds": wall, "cpu_seconds": cpu} for wall, cpu in timings],
+                    [{"seconds": GOALS[name]}] * len(timings), f"<= 1x ({GOALS[name]:g} s)")
+            for name, timings in found.items()]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5, help="runs of each (default 5)")
@@ -112,17 +150,7 @@ def main() -> None:
             demo = work / "demo"
             subprocess.run([SMSYNC, "demo", "--build-only", "--dir", str(demo)], stdout=subprocess.DEVNULL,
                            check=True)
-        runs: dict[str, Callable[[int], Timing]] = {
-            name: (lambda _n, w=words: timed_command(w)) for name, words in commands(demo, work / "reports").items()
-        }
-        if not args.no_page:
-            runs["page"] = page_timer(demo, work)
-        for warm_up in runs.values():  # one each first: the page cache, Python's bytecode, Chromium's profile
-            warm_up(-1)
-        found: dict[str, list[Timing]] = {name: [] for name in runs}
-        for number in range(args.repeat):
-            for name, run in runs.items():
-                found[name].append(run(number))
+        found = measure_all(demo, work, args.repeat, page=not args.no_page)
     print(f"load average: {os.getloadavg()[0]:.2f} (1 min), {os.cpu_count()} CPUs; medians of {args.repeat} runs")
     print(f"{'what':<6} {'wall s':>7} {'cpu s':>7} {'goal s':>7}  met")
     for name, timings in found.items():

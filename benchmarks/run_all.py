@@ -4,12 +4,15 @@ For each size (clients per side; 100,000 and 1,000,000, or 10,000 and 100,000 wi
 built once and measured: read + full reconciliation against pandas.read_sql + datacompy (wall and peak memory),
 against polars + connectorx, DuckDB over ADBC Arrow (their answers checked equal to smsync's) and the bare ADBC
 reads; smsync's read of the client table against a bare DBAPI fetchall; and the panes against the reconciliation
-they show, and the possible-duplicate hints against the rest of that reconciliation (timed inside it). Then the
+they show, and the possible-duplicate hints (found on the first use of the Sage-only clients) against that
+reconciliation. Then the
 import of 100,000 new customers (10,000 with ``--quick``) against a bare executemany on SQLite and
 on PostgreSQL (a database created and dropped here; ``--no-postgres`` without a server), and a papermill run of
 ``notebooks/reconcile.ipynb`` on the demo against one of an empty notebook, and ``suggest`` on 100,000 x 100,000
-unpartnered customers (10,000 with ``--quick``) against its 10 s goal. Every figure is the median of
-``--repeat`` runs (``--large-repeat`` at 1,000,000), smsync and its baseline alternating in the same run.
+unpartnered customers (10,000 with ``--quick``) against its 10 s goal, and ``smsync --help``, ``smsync diff``,
+``smsync run notebooks/reconcile.ipynb`` and the page's first step against their goals (issue 17 goal 3). Every
+figure is the median of ``--repeat`` runs (``--large-repeat`` at 1,000,000), smsync and its baseline alternating in
+the same run.
 
     .venv/bin/python benchmarks/run_all.py [--quick] [--repeat 5] [--large-repeat 3] [--no-postgres]
 """
@@ -30,6 +33,7 @@ import bench_notebook
 import bench_panes
 import bench_peers
 import bench_read
+import bench_startup
 import bench_suggest
 from common import Row, machine, markdown, text_table, write_table
 
@@ -48,11 +52,13 @@ def main() -> None:
     parser.add_argument("--no-postgres", action="store_true", help="skip the PostgreSQL import")
     parser.add_argument("--postgres", default=bench_import.POSTGRES, help="PostgreSQL server URL")
     parser.add_argument("--only", nargs="+", help="run only these benchmarks",
-                        choices=["reconcile", "peers", "read", "panes", "hints", "import", "notebook", "suggest"])
+                        choices=["reconcile", "peers", "read", "panes", "hints", "import", "notebook", "suggest",
+                                 "startup"])
     args = parser.parse_args()
     sizes = [10_000, 100_000] if args.quick else [100_000, 1_000_000]
     import_rows = 10_000 if args.quick else 100_000
-    wanted = set(args.only or ["reconcile", "peers", "read", "panes", "hints", "import", "notebook", "suggest"])
+    wanted = set(args.only or ["reconcile", "peers", "read", "panes", "hints", "import", "notebook", "suggest",
+                               "startup"])
     rows: list[Row] = []
     stem = "bench-quick" if args.quick else "bench"
     started = time.perf_counter()
@@ -87,6 +93,11 @@ def main() -> None:
             per_side = 10_000 if args.quick else 100_000
             _say(f"suggest, {per_side:,} x {per_side:,} unpartnered customers, {min(args.repeat, 3)} runs")
             rows += bench_suggest.run_suggest(per_side, min(args.repeat, 3))
+        if "startup" in wanted:
+            _say(f"start-up: smsync --help, diff, run and the page's first step, {args.repeat} runs")
+            directory = base / "startup"
+            build_demo(directory)
+            rows += bench_startup.run(directory, args.repeat)
     info = machine()
     csv_path, md_path = write_table(rows, info, stem)
     print(text_table(rows))
