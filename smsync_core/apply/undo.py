@@ -16,8 +16,11 @@ import json
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.json as pa_json
 import sqlalchemy as sa
 
+from smsync_core.apply.result import CONFLICT_COLUMNS, rows_frame
 from smsync_core.apply.run import ApplyResult, Hook, Progress, RunRequest, execute_run
 from smsync_core.audit.changes import Change
 from smsync_core.audit.context import RunContext
@@ -41,6 +44,47 @@ def _record_outcome(reports_dir: Path, run_id: str) -> str | None:
         return None
     outcome = json.loads(path.read_text("utf-8")).get("outcome")
     return None if outcome is None else str(outcome)
+
+
+def _frame(path: Path, columns: tuple[str, ...]) -> pd.DataFrame:
+    """The rows of a record's JSON Lines file (empty when the record has none), just ``columns``, as objects."""
+    if not path.is_file() or not path.stat().st_size:
+        return pd.DataFrame(columns=list(columns)).astype(object)
+    schema = pa.schema([(c, pa.string()) for c in columns])
+    options = pa_json.ParseOptions(explicit_schema=schema, unexpected_field_behavior="ignore")
+    frame: pd.DataFrame = pa_json.read_json(path, parse_options=options).to_pandas().astype(object)
+    return frame.where(frame.notna(), None)
+
+
+def recorded_result(run_id: str, reports_dir: str | Path) -> ApplyResult | None:
+    """What run ``run_id`` did, read back from its record (a page reload shows its completed step again): the
+    import's summary where a notebook run wrote one, else the changes, skips and conflicts the record lists.
+    None when ``reports_dir`` holds no record of that run."""
+    reports_dir = Path(reports_dir)
+    folder = next((f for f in (reports_dir / run_id, reports_dir / PENDING / run_id) if (f / MANIFEST).is_file()),
+                  None)
+    if folder is None:
+        return None
+    manifest = json.loads((folder / MANIFEST).read_text("utf-8"))
+    outcome, error = str(manifest.get("outcome")), manifest.get("error")
+    summary = folder / "import.json"  # a notebook run's import (the sync JSON shape)
+    imported = json.loads(summary.read_text("utf-8")) if summary.is_file() else None
+    changes = _frame(folder / "changes.jsonl", ("customer_id", "action"))
+    ids = {a: tuple(changes.loc[changes["action"] == a, "customer_id"].astype(str)) for a in ("insert", "update",
+                                                                                                 "delete")}
+    skipped = _frame(folder / "skipped.jsonl", ("customer_id", "reason"))
+    if isinstance(imported, dict):
+        said = str(imported.get("outcome") or outcome)
+        outcome = "failed" if outcome in ("failed", "conflict") and said in ("committed", "nothing-to-do") else said
+        ids["insert"], ids["update"] = (tuple(map(str, imported.get(k) or ())) for k in ("inserted", "updated"))
+        skipped = rows_frame(imported.get("skipped") or [], ("customer_id", "reason"))
+        error = error or imported.get("error")
+    elif outcome == "completed":  # a notebook run that imported nothing
+        outcome = "nothing-to-do"
+    conflicts = _frame(folder / "conflicts.jsonl", CONFLICT_COLUMNS)
+    unfinished = folder.parent.name == PENDING and outcome == "committed"
+    return ApplyResult(run_id, outcome, ids["insert"], ids["update"], skipped, folder, conflicts, ids["delete"],
+                       error, str(manifest.get("kind") or "sync"), record_unfinished=unfinished)
 
 
 def recorded_changes(run_id: str, engine: sa.Engine, config: Config, reports_dir: Path) -> list[Change]:

@@ -179,6 +179,14 @@ def test_first_time_migration_to_import_completed(app_server: Server, page_1280:
     pdf = record / "reconcile.pdf"
     assert pdf.read_bytes().startswith(b"%PDF") and "reconcile.pdf" in manifest["files"]
 
+    # A reload on the completed step comes back to it (a new kernel, the panel rebuilt from the run's record)
+    page.reload()
+    pages.step(page, "completed", timeout=KERNEL_TIMEOUT_MS)
+    expect(heading).to_have_text("Import completed")
+    expect(summary).to_contain_text(f"{len(expected):,} new customers inserted into SMSTurbo, 0 updated")
+    expect(link).to_have_text(shown_id)
+    expect(page.locator("h3[data-step=company]")).to_have_count(0)
+
     # Undo, with its own confirm: SMSTurbo as before the import, and the undo recorded as a run of its own
     pages.button(page, "Undo").click()
     expect(page.locator("[data-role=undo-question]")).to_contain_text(
@@ -198,6 +206,12 @@ def test_first_time_migration_to_import_completed(app_server: Server, page_1280:
     pages.show_flow_top(page, "completed")
     pages.screenshot(page, "undone")
     verify(app_server)
+    expect(pages.button(page, "Undo")).to_have_count(0)
+    page.reload()  # after the undo, a reload shows what it did, without Undo
+    pages.step(page, "completed", timeout=KERNEL_TIMEOUT_MS)
+    expect(heading).to_have_text("Import undone")
+    expect(page.locator("[data-role=record]").last).to_contain_text(
+        f"this undo did is in the record {undo_record.name}")
     expect(pages.button(page, "Undo")).to_have_count(0)
     pages.button(page, "Start again").click()  # back to step 1, databases read again
     pages.step(page, "company")

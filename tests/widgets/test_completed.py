@@ -16,6 +16,7 @@ import pytest
 
 import smsync_core
 from smsync_core.app.records import ENV_RECORDS_URL
+from smsync_core.app.selections import SelectionStore
 from smsync_widgets import GuidedFlow, SynchronizeDialog
 from smsync_widgets.completed import CompletionPanel
 from tests.support.data import read_table
@@ -29,9 +30,10 @@ def target_rows(wb: Any) -> list[tuple[Any, ...]]:
     return sorted(read_table(wb.smsturbo_url.removeprefix("sqlite:///"), "Customer"), key=repr)
 
 
-def imported(story: Any, tmp_path: Path, *, missing_only: bool = True, replace: tuple[str, ...] = ()) -> GuidedFlow:
+def imported(story: Any, tmp_path: Path, *, missing_only: bool = True, replace: tuple[str, ...] = (),
+             store: SelectionStore | None = None) -> GuidedFlow:
     """The flow after Check All, Synchronize and Yes."""
-    flow = GuidedFlow(story, reports_dir=tmp_path / "reports")
+    flow = GuidedFlow(story, reports_dir=tmp_path / "reports", selection_store=store)
     flow.confirm_company()
     flow.to_setup()
     assert flow.setup is not None
@@ -77,6 +79,39 @@ def test_import_completed_says_what_was_done_names_the_record_and_offers_undo(st
 
     panel.start_button.click()  # Start again: step 1, databases read again
     assert flow.step == "company" and "Step 1 of" in flow.header.value
+
+
+def test_a_reload_on_the_completed_step_shows_the_same_panel_with_undo(story: Any, tmp_path: Path) -> None:
+    """A new kernel on the same store (the page reloaded) rebuilds "Import completed" from the run's record."""
+    before = target_rows(story)
+    store = SelectionStore(tmp_path / "state")
+    flow = imported(story, tmp_path, store=store)
+    assert flow.completion is not None
+    run_id, said = flow.result.run_id, flow.completion.text
+
+    again = GuidedFlow(story, reports_dir=tmp_path / "reports", selection_store=store)
+    panel = again.completion
+    assert again.step == "completed" and panel is not None and again.body.children == (panel,)
+    assert "Import completed" in again.header.value and "Step 1 of" not in again.header.value
+    assert panel.text == said  # the same run id, counts and record link
+    assert f"Everything this import did is in the record {run_id}" in panel.text
+    assert buttons(panel) == ["Show the customers (2)", "Undo", "Start again"]
+    panel.lists_button.click()
+    assert "Baker Plumbing" in panel.lists.value and "New customer" in panel.lists.value
+    kept = store.path.read_text("utf-8")
+    assert run_id in kept and "password" not in kept.lower() and "sqlite" not in kept  # an id, never a URL
+
+    panel.undo_button.click()  # Undo is still there after the reload
+    panel.undo_yes.click()
+    assert target_rows(story) == before and "Import undone" in again.header.value
+
+    third = GuidedFlow(story, reports_dir=tmp_path / "reports", selection_store=store)  # reloaded after the undo
+    assert third.step == "completed" and third.completion is not None
+    assert "Import undone" in third.header.value and "Undo" not in buttons(third.completion)
+    assert f"Everything this undo did is in the record {panel.undo_result.run_id}" in third.completion.text
+    third.completion.start_button.click()  # Start again still goes to step 1, and stays there on a reload
+    assert third.step == "company"
+    assert GuidedFlow(story, reports_dir=tmp_path / "reports", selection_store=store).step == "company"
 
 
 def test_skipped_clients_are_counted_and_listed_with_their_reason(story: Any, tmp_path: Path) -> None:

@@ -319,10 +319,11 @@ class CompletionPanel(w.VBox):  # type: ignore[misc]
             self.undo_button.disabled = self.undo_yes.disabled = self.undo_no.disabled = False
             return None
         self.undo_result = outcome
-        self._show_undo(outcome)
+        self.show_undo(outcome)
         return outcome
 
-    def _show_undo(self, result: Any) -> None:
+    def show_undo(self, result: Any) -> None:
+        """Say what the undo ``result`` reversed and what it left alone (also when a reload rebuilds the panel)."""
         removed, restored = count(getattr(result, "deleted", ())), count(getattr(result, "updated", ()))
         put_back = count(getattr(result, "inserted", ()))
         conflicts = getattr(result, "conflicts", None)

@@ -20,6 +20,8 @@ import ipywidgets as w
 import pandas as pd
 
 from smsync_core import schema
+from smsync_core.apply.result import ApplyResult
+from smsync_core.apply.undo import recorded_result
 from smsync_core.outputs import blank_ids, write_xlsx
 from smsync_core.validate import inactive_words
 from smsync_widgets import text
@@ -147,6 +149,7 @@ class GuidedFlow(w.VBox):  # type: ignore[misc]
         self.plan: Any = None
         self.dialog: SynchronizeDialog | None = None
         self.result: Any = None
+        self.undo_result: Any = None  # the completed step's undo, once the accountant said Yes to it
         self.completion: CompletionPanel | None = None
         self.names: pd.Series | None = None  # client names by Client Number, for the confirm and completed lists
         self.header = w.HTML("")
@@ -200,6 +203,12 @@ class GuidedFlow(w.VBox):  # type: ignore[misc]
         state: dict[str, Any] = {"step": self.step, "missing_only": self.missing_only}
         if self.panes is not None and self.panes.right.state.sort_column:
             state["sort"] = [self.panes.right.state.sort_column, self.panes.right.state.ascending]
+        if self.step == "completed" and self.result is not None:  # the run's record has the rest (no password)
+            state["run_id"] = str(getattr(self.result, "run_id", "") or "")
+            state["outcome"] = str(getattr(self.result, "outcome", "") or "")
+            state["missed"] = list(self.completion.missed) if self.completion is not None else []
+            if self.undo_result is not None:
+                state["undo_run_id"] = str(getattr(self.undo_result, "run_id", "") or "")
         try:
             slot.save(state)
         except Exception:  # a comfort only: the flow works without it
@@ -209,6 +218,9 @@ class GuidedFlow(w.VBox):  # type: ignore[misc]
         """After a reload: go on to the step the accountant was at (the confirm step comes back as the panes)."""
         state = self._resume or {}
         step = state.get("step")
+        if step == "completed":
+            self._attempt(lambda: self._come_back_completed(state))
+            return
         if step not in ("housekeeping", "setup", "question", "panes", "confirm") or not self.confirm_company():
             return
         if step == "setup":
@@ -220,6 +232,30 @@ class GuidedFlow(w.VBox):  # type: ignore[misc]
             sort = state.get("sort")
             if self.panes is not None and isinstance(sort, list) and len(sort) == 2:
                 self._attempt(lambda: self.panes.sort_by(str(sort[0]), bool(sort[1])))  # type: ignore[union-attr]
+
+    def _come_back_completed(self, state: dict[str, Any]) -> None:
+        """The completed step as it was, rebuilt from the run's record (and its undo's, if it was undone)."""
+        run_id, undo_id = str(state.get("run_id") or ""), str(state.get("undo_run_id") or "")
+        result = recorded_result(run_id, self._reports()) if run_id else None
+        if result is None and state.get("outcome") == "nothing-to-do":  # such a run leaves no record
+            result = ApplyResult(run_id, "nothing-to-do", (), (), pd.DataFrame(columns=["customer_id", "reason"]),
+                                 None)
+        if result is None:  # the record is gone: the accountant starts from step 1
+            return
+        if isinstance(state.get("missing_only"), bool):
+            self.missing_only = bool(state["missing_only"])
+        clients = self.workbench.sage_clients()
+        self.names = clients.drop_duplicates("customer_id").set_index("customer_id")["name"]
+        missed = [str(cid) for cid in state.get("missed") or ()]
+        self._done(result, missed=missed)
+        undone = recorded_result(undo_id, self._reports()) if undo_id else None
+        if undone is not None and self.completion is not None:
+            self.undo_result = self.completion.undo_result = undone
+            self.completion.show_undo(undone)
+
+    def _reports(self) -> Path:
+        """Where the records are (``reports_dir``, else ``./reports``)."""
+        return Path(self.reports_dir) if self.reports_dir is not None else Path("reports")
 
     # -- step 1: company -----------------------------------------------------------------------------
     def start(self, resume: bool = False) -> None:
@@ -416,13 +452,15 @@ class GuidedFlow(w.VBox):  # type: ignore[misc]
             options["reports_dir"] = self.reports_dir
         return self.workbench.apply(plan, **options)
 
-    def _done(self, result: Any) -> None:
-        """The import finished (or stopped): the last step says what it did, with its record, Undo, Start again."""
-        self.result = result
-        assert self.dialog is not None
+    def _done(self, result: Any, missed: list[str] | None = None) -> None:
+        """The import finished (or stopped): the last step says what it did, with its record, Undo, Start again.
+
+        ``missed``: given when the step is rebuilt after a reload (no plan, no confirm dialog then)."""
+        self.result, self.undo_result = result, None
         panel = CompletionPanel(
             result, undo=self.undo, on_start_again=self.start_again, on_back=self.read_panes_again,
-            names=self.names, missed=not_done(self.plan, result), extra=[self.dialog.progress_row],
+            names=self.names, missed=not_done(self.plan, result) if missed is None else missed,
+            extra=[self.dialog.progress_row] if self.dialog is not None and missed is None else [],
         )
         self.completion = panel
         self.step = "completed"
@@ -437,7 +475,9 @@ class GuidedFlow(w.VBox):  # type: ignore[misc]
 
     def undo(self, run_id: str) -> Any:
         """Reverse the import ``run_id`` where SMSTurbo still holds what it wrote (a run of its own, recorded)."""
-        return self.workbench.undo(run_id, reports_dir=self.reports_dir if self.reports_dir is not None else "reports")
+        self.undo_result = self.workbench.undo(run_id, reports_dir=self._reports())
+        self._remember()  # a reload shows what the undo did, and no Undo again
+        return self.undo_result
 
     def read_panes_again(self) -> None:
         """Back to the panes after a conflict or a failure, both databases read again (the checks kept)."""
