@@ -82,9 +82,10 @@ def to_frame(columns: dict[str, pa.Array | pa.ChunkedArray]) -> pd.DataFrame:
 
     Each column is made one contiguous array (a read may arrive in many batches): every later take, sort and
     join on a chunked column pays per chunk, and the reconciliation takes rows of every column. A column of one
-    chunk is taken as it is, without a copy.
+    chunk is taken as it is, without a copy. ``columns`` is emptied as they are combined, so a column's chunks
+    are let go once its copy exists (the read's peak holds one column twice, not the whole table).
     """
-    table = pa.table({name: _contiguous(column) for name, column in columns.items()})
+    table = pa.table({name: _contiguous(columns.pop(name)) for name in list(columns)})
     mapping = {pa.string(): TEXT, pa.large_string(): TEXT, pa.int64(): pd.Int64Dtype()}
     frame: pd.DataFrame = table.to_pandas(types_mapper=mapping.get)
     return frame
