@@ -140,6 +140,10 @@ def serve(settings: AppSettings, out: TextIO) -> int:
     if not settings.notebook.is_file():
         raise ConfigurationError(f"The notebook {settings.notebook} does not exist; run smsync app from the project.")
     from tornado.ioloop import IOLoop
+
+    from smsync_core.notebooks.jupyter import import_jsonschema
+
+    import_jsonschema()  # Jupyter's server validates its events with jsonschema: without an IRI grammar (~2 s)
     from voila.app import Voila
 
     os.environ.update(settings.environment)  # inherited by every kernel this server starts
