@@ -9,6 +9,8 @@ import re
 from types import MappingProxyType
 from typing import Final
 
+from smsync_core.schema import FIELD_TITLES
+
 LEFT_NOTE: Final = "Export SMSTurbo Customers to Sage 100 is NOT supported — enter these in Sage 100 by hand"
 LEFT_TITLE: Final = "In SMSTurbo, not in Sage 100"
 LEFT_TITLE_ALL: Final = "In SMSTurbo: not in Sage 100, or different (SMSTurbo's values)"
@@ -36,11 +38,10 @@ PAGE_TITLE: Final = "Customer Sync"
 COMPANY_PROMPT: Final = "Make sure you have the correct Sage 100 company open"
 MISSING_ONLY_QUESTION: Final = "Do you want to see Missing Customers only?"
 
-#: Column headers, by pane column.
+#: Column headers, by pane column: the fields by the core's words (``schema.FIELD_TITLES``), then the panes' own.
 COLUMN_LABELS: Final = MappingProxyType(
     {
-        "customer_id": "Client Number",
-        "name": "Name",
+        **{f: title for f, title in FIELD_TITLES.items() if f != "inactive"},
         "status_ref": "Client Status Ref",
         "kind": "Kind",
         "rules": "Why",
@@ -48,18 +49,6 @@ COLUMN_LABELS: Final = MappingProxyType(
         "fields": "Differs in",
         "differs": "Differs in",
         "duplicate_of": "Possible duplicate",
-        "short_name": "Short Name",
-        "address1": "Address 1",
-        "address2": "Address 2",
-        "city": "City",
-        "state": "State",
-        "postal_code": "Zip",
-        "phone": "Phone",
-        "fax": "Fax",
-        "mobile": "Cell Phone",
-        "email": "Email",
-        "contact": "Contact",
-        "status": "Status",
     }
 )
 
