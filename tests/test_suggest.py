@@ -15,8 +15,9 @@ import pandas as pd
 import pytest
 
 from smsync_core.schema import COMPARED_FIELDS, FIELDS
+from smsync_core.suggest import normalise
 from smsync_core.suggest.engine import DEFAULT_THRESHOLD, suggest
-from smsync_core.suggest.normalise import MAX_BLOCK, _entries, candidate_pairs, keys, prepare
+from smsync_core.suggest.normalise import _KINDS, MAX_BLOCK, _entries, candidate_pairs, keys, prepare
 
 LABELLED = Path(__file__).parent / "data" / "suggest_labelled.csv"
 SMSTURBO_FIELDS = ("customer_id", *COMPARED_FIELDS)
@@ -314,10 +315,11 @@ def _pairs_by_definition(left: pd.DataFrame, right: pd.DataFrame) -> set[tuple[i
     sides = []
     for frame in (left, right):
         parts: dict[str, list[pd.DataFrame]] = {}
-        for kind, (values, rows, usable) in _entries(keys(frame)):
-            parts.setdefault(kind, []).append(
-                pd.DataFrame({"key": values.filter(usable).to_pylist(), "row": rows[usable]})
-            )
+        for kind in _KINDS:
+            for values, rows, usable in _entries(keys(frame), kind):
+                parts.setdefault(kind, []).append(
+                    pd.DataFrame({"key": values.filter(usable).to_pylist(), "row": rows[usable]})
+                )
         sides.append({kind: pd.concat(p).drop_duplicates() for kind, p in parts.items()})
     found: set[tuple[int, int]] = set()
     for kind, ours in sides[0].items():
@@ -366,6 +368,10 @@ def test_candidate_pairs_keep_every_pair_of_shared_keys_on_a_small_and_a_large_s
         i, j = candidate_pairs(keys(left), keys(right))
         assert list(zip(i, j, strict=True)) == sorted(_pairs_by_definition(left, right))
         assert np.all(np.diff(i * len(right) + j) > 0)
+        with pytest.MonkeyPatch.context() as patch:  # the kinds on two threads (as from PARALLEL_ROWS rows on)
+            patch.setattr(normalise, "PARALLEL_ROWS", 0)
+            threaded = candidate_pairs(keys(left), keys(right))
+        assert np.array_equal(threaded[0], i) and np.array_equal(threaded[1], j)
     i, j = candidate_pairs(keys(few), keys(large))
     met = set(zip(i, j, strict=True))
     assert {(50, 500), (51, 501), (0, 200), (39, 202)} <= met

@@ -75,6 +75,11 @@ TO_SAGE: Final = "smsturbo->sage"
 TO_SMSTURBO: Final = "sage->smsturbo"
 
 _Array = npt.NDArray[np.float64]
+_Objects = npt.NDArray[np.object_]
+#: Text columns of a side, as numpy arrays of Python strings (:func:`_strings`).
+_Strings = dict[str, _Objects]
+#: The :class:`Prepared` columns RapidFuzz compares.
+_COMPARED: Final = ("id_letters", "compact", "name", "name_sorted", "core", "core_sorted", "street_sorted")
 _NOTHING: Final = pa.scalar("", pa.large_string())
 
 
@@ -124,32 +129,45 @@ def _same(left: pa.LargeStringArray, right: pa.LargeStringArray) -> npt.NDArray[
     return np.asarray(pc.equal(left, right), dtype=bool)
 
 
+def _strings(side: Prepared) -> _Strings:
+    """The :data:`_COMPARED` columns of ``side`` as numpy arrays of Python strings (what RapidFuzz reads), made
+    once per side and picked per pair by index, instead of taking and converting each column per pair: a record
+    is in several pairs (measured on the hints at 1,000,000 clients, 67,632 pairs of 11,992 x 53,316 records:
+    scoring 0.27 -> 0.17 s CPU)."""
+    return {name: getattr(side, name).to_numpy(zero_copy_only=False) for name in _COMPARED}
+
+
 def _pairwise(
-    scorer: Any, left: pa.LargeStringArray, right: pa.LargeStringArray, where: npt.NDArray[np.bool_] | None = None
+    scorer: Any,
+    left: _Objects,
+    right: _Objects,
+    i: npt.NDArray[np.int64],
+    j: npt.NDArray[np.int64],
+    where: npt.NDArray[np.bool_] | None = None,
 ) -> _Array:
-    """Score aligned pairs with a RapidFuzz scorer on every core (one call for the whole batch), as float64;
-    with ``where``, only those pairs are scored and the others are 0."""
+    """Score the pairs ``(left[i], right[j])`` with a RapidFuzz scorer on every core (one call for the whole
+    batch), as float64; with ``where``, only those pairs are scored and the others are 0."""
     if where is not None:
-        scores = np.zeros(len(left))
+        scores = np.zeros(len(i))
         rows = np.flatnonzero(where)
-        scores[rows] = _pairwise(scorer, _take(left, rows), _take(right, rows))
+        scores[rows] = _pairwise(scorer, left, right, i[rows], j[rows])
         return scores
-    if len(left) == 0:
+    if len(i) == 0:
         return np.empty(0)
-    queries, choices = left.to_numpy(zero_copy_only=False), right.to_numpy(zero_copy_only=False)
-    return np.asarray(process.cpdist(queries, choices, scorer=scorer, workers=-1), dtype=np.float64)
+    return np.asarray(process.cpdist(left[i], right[j], scorer=scorer, workers=-1), dtype=np.float64)
 
 
 def _id_in_name(
-    ids: Prepared, names: Prepared, i: npt.NDArray[np.int64], j: npt.NDArray[np.int64]
+    ids: Prepared, names: Prepared, i: npt.NDArray[np.int64], j: npt.NDArray[np.int64], texts: tuple[_Strings, _Strings]
 ) -> tuple[_Array, npt.NDArray[np.int8]]:
-    """Evidence that the ID of ``ids[i]`` spells the name of ``names[j]``: (weight, 1 start / 2 abbrev)."""
+    """Evidence that the ID of ``ids[i]`` spells the name of ``names[j]``: (weight, 1 start / 2 abbrev);
+    ``texts``: the :func:`_strings` of ``ids`` and ``names``."""
     size = ids.letters_len[i]
     total = np.maximum(names.compact_len[j], 1)
-    letters, compact = _take(ids.id_letters, i), _take(names.compact, j)
+    letters, compact = texts[0]["id_letters"], texts[1]["compact"]
     spells = size >= 3  # shorter IDs neither start nor abbreviate a name
-    prefix = _pairwise(Prefix.similarity, letters, compact, spells)
-    common = _pairwise(LCSseq.similarity, letters, compact, spells & (size >= 4))
+    prefix = _pairwise(Prefix.similarity, letters, compact, i, j, spells)
+    common = _pairwise(LCSseq.similarity, letters, compact, i, j, spells & (size >= 4))
     coverage = np.minimum(size / total, 1.0)
     starts = spells & (prefix == size)
     abbrev = ~starts & (size >= 4) & (prefix >= 1) & (common == size)
@@ -157,31 +175,32 @@ def _id_in_name(
     return weight, np.where(starts, 1, np.where(abbrev, 2, 0)).astype(np.int8)
 
 
-def _score(s: Prepared, g: Prepared, i: npt.NDArray[np.int64], j: npt.NDArray[np.int64]) -> pd.DataFrame:
-    """Score SMSTurbo rows ``i`` against Sage rows ``j``: one row per pair with every signal.
+def _score(s: Prepared, g: Prepared, i: npt.NDArray[np.int64], j: npt.NDArray[np.int64],
+           texts: tuple[_Strings, _Strings] | None = None) -> pd.DataFrame:  # fmt: skip
+    """Score SMSTurbo rows ``i`` against Sage rows ``j``: one row per pair with every signal. ``texts``: the
+    :func:`_strings` of ``s`` and ``g`` when already made (once for all batches).
 
     ``phone_at``: which of the SMSTurbo customer's phones (0 phone, 1 fax, 2 mobile) the Sage client has too,
     -1 none.
     """
+    st, gt = (_strings(s), _strings(g)) if texts is None else texts
     id_a = _take(s.id_norm, i)
     id_equal = _same(id_a, _take(g.id_norm, j)) & _filled(id_a)
-    w_sid, sid_kind = _id_in_name(s, g, i, j)
-    w_gid, gid_kind = _id_in_name(g, s, j, i)
+    w_sid, sid_kind = _id_in_name(s, g, i, j, (st, gt))
+    w_gid, gid_kind = _id_in_name(g, s, j, i, (gt, st))
 
-    name_a, name_b = _take(s.name, i), _take(g.name, j)
-    has_names = _filled(name_a) & _filled(name_b)
+    has_names = _filled(s.name)[i] & _filled(g.name)[j]  # per record, then per pair
     name_sim = np.maximum.reduce(
         [
-            _pairwise(fuzz.ratio, _take(s.name_sorted, i), _take(g.name_sorted, j)),  # = token_sort_ratio
-            _pairwise(fuzz.ratio, _take(s.compact, i), _take(g.compact, j)),
-            _pairwise(fuzz.token_set_ratio, name_a, name_b) - 10,
+            _pairwise(fuzz.ratio, st["name_sorted"], gt["name_sorted"], i, j),  # = token_sort_ratio
+            _pairwise(fuzz.ratio, st["compact"], gt["compact"], i, j),
+            _pairwise(fuzz.token_set_ratio, st["name"], gt["name"], i, j) - 10,
         ]
     )
     # Names alike only in trade words ("... Homeowners Association") are capped by their other words.
-    core_a, core_b = _take(s.core, i), _take(g.core, j)
-    has_cores = _filled(core_a) & _filled(core_b)
-    core_sim = np.maximum(_pairwise(fuzz.ratio, _take(s.core_sorted, i), _take(g.core_sorted, j), has_cores),
-                          _pairwise(fuzz.ratio, core_a, core_b, has_cores))  # fmt: skip
+    has_cores = _filled(s.core)[i] & _filled(g.core)[j]
+    core_sim = np.maximum(_pairwise(fuzz.ratio, st["core_sorted"], gt["core_sorted"], i, j, has_cores),
+                          _pairwise(fuzz.ratio, st["core"], gt["core"], i, j, has_cores))  # fmt: skip
     name_sim = np.where(has_cores, np.minimum(name_sim, core_sim + 15), name_sim)
     name_sim = np.where(has_names, name_sim, 0.0)
     w_name = np.where(has_names, np.clip((name_sim - 70) / 5, -3, 6), 0.0)
@@ -204,9 +223,8 @@ def _score(s: Prepared, g: Prepared, i: npt.NDArray[np.int64], j: npt.NDArray[np
     postal_a, postal_b = _take(s.postal, i), _take(g.postal, j)
     postal_equal = _same(postal_a, postal_b) & _filled(postal_a)
     postal_conflict = ~postal_equal & _filled(postal_a) & _filled(postal_b)
-    street_a, street_b = _take(s.street, i), _take(g.street, j)
-    has_streets = _filled(street_a) & _filled(street_b)
-    street_sim = _pairwise(fuzz.ratio, _take(s.street_sorted, i), _take(g.street_sorted, j), has_streets)
+    has_streets = _filled(s.street)[i] & _filled(g.street)[j]
+    street_sim = _pairwise(fuzz.ratio, st["street_sorted"], gt["street_sorted"], i, j, has_streets)
     w_street = np.where(
         has_streets & postal_equal,
         np.clip((street_sim - 60) / 10, -1, 3),
@@ -368,8 +386,9 @@ def suggest(
     i, j = np.searchsorted(s_rows, i), np.searchsorted(g_rows, j)
     total = len(i)
     kept: list[pd.DataFrame] = []
+    texts = (_strings(s), _strings(g))
     for start in range(0, total, CHUNK):
-        scored = _score(s, g, i[start : start + CHUNK], j[start : start + CHUNK])
+        scored = _score(s, g, i[start : start + CHUNK], j[start : start + CHUNK], texts)
         kept.append(scored[scored["score"] >= threshold])
         if progress is not None:
             progress(min(start + CHUNK, total), total)
