@@ -79,9 +79,9 @@ def read_mapped(
     stmt = sa.select(*(columns[f].label(f) for f in present))
     fast = read_columns(engine, stmt, kinds) if present else None
     if fast is not None:
-        arrays = dict(zip(present, fast, strict=True))
+        read = dict(zip(present, fast, strict=True))
         del fast  # to_frame lets each column's chunks go as it combines them
-        return to_frame(arrays)
+        return to_frame(read)
     READS["dbapi"] += 1
     with database_errors(side, engine.url), engine.connect() as conn:
         result = conn.execute(stmt)
