@@ -63,3 +63,30 @@ def test_text_from_a_driver_that_is_not_sound_is_refused(offsets: list[int], dat
         return
     with pytest.raises(pa.ArrowInvalid):
         arrow_column(_text_chunk(offsets, data), "text")
+
+
+def test_large_blocks_go_back_to_the_system_when_freed() -> None:
+    """With smsync's allocator settings (glibc), a freed column's buffers leave the process at once, even after
+    glibc has seen such a block freed (its moving threshold would keep the next ones in a heap)."""
+    import subprocess
+    import sys
+
+    code = """
+import ctypes, pyarrow as pa
+import smsync_core.frames
+def rss():
+    return next(int(line.split()[1]) // 1024 for line in open('/proc/self/status') if line.startswith('VmRSS'))
+first = pa.allocate_buffer(16 << 20)
+del first
+kept = []
+for _ in range(20):
+    block = pa.allocate_buffer(16 << 20)
+    ctypes.memset(block.address, 1, block.size)
+    kept += [block, pa.allocate_buffer(1024)]  # a small block after each: the heap cannot shrink from its top
+before = rss()
+del kept[0::2]
+print(before - rss())
+"""
+    env = {k: v for k, v in __import__("os").environ.items() if not k.startswith(("MALLOC_", "ARROW_DEFAULT"))}
+    freed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
+    assert int(freed.stdout) >= 250  # of the 320 MiB freed
