@@ -84,6 +84,11 @@ REPLACE_TITLES: Final = MappingProxyType(
 )
 
 
+def counted(n: int, word: str) -> str:
+    """``1 record``, ``2 records``, ``1,000 records``: a number and the word it counts."""
+    return f"{n:,} {word}" if n == 1 else f"{n:,} {word}s"
+
+
 def in_words(items: Iterable[str]) -> str:
     """``a``, ``a and b``, ``a, b and c``: a list as a sentence says it."""
     given = list(items)

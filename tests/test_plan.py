@@ -154,3 +154,10 @@ def test_a_selection_reads_the_same_everywhere(text: str, expected: object) -> N
 
     assert parse_selection(text) == expected
     assert cells.selection(text) == expected  # the notebook parameter goes through the same parser
+
+
+def test_counts_read_as_people_write_them() -> None:
+    from smsync_core.schema import counted
+
+    assert [counted(0, "record"), counted(1, "record"), counted(1234, "new customer")] == [
+        "0 records", "1 record", "1,234 new customers"]

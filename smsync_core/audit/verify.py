@@ -41,6 +41,7 @@ from smsync_core.audit.record import (
 )
 from smsync_core.config import Config
 from smsync_core.files import sha256_file
+from smsync_core.schema import counted
 
 #: Runs that write to SMSTurbo (and so have a row in its ledger when committed).
 WRITING_KINDS = ("sync", "undo")
@@ -69,15 +70,15 @@ class VerifyReport:
 
     def summary(self) -> str:
         """What was proven, in words an auditor reads (the last line of ``smsync verify``)."""
-        count = _plural(len(self.records), "record")
+        count = counted(len(self.records), "record")
         if not self.ok:
-            return f"{count} checked: {_plural(len(self.problems), 'problem')} found (listed above)."
+            return f"{count} checked: {counted(len(self.problems), 'problem')} found (listed above)."
         said = f"{count} checked: every file matches its manifest, the chain is complete"
         if self.interrupted:
-            said += f" ({_plural(len(self.interrupted), 'run')} interrupted, listed above)"
+            said += f" ({counted(len(self.interrupted), 'run')} interrupted, listed above)"
         if self.ledger_runs is not None:
             return (f"{said}, and it agrees with SMSTurbo's own ledger of "
-                    f"{_plural(self.ledger_runs, 'committed run')}.")
+                    f"{counted(self.ledger_runs, 'committed run')}.")
         return (f"{said}. This is checked against the folder alone: a consistent rewrite of the whole folder cannot "
                 "be detected this way; add --smsturbo URL to hold the records against SMSTurbo's own ledger.")
 
@@ -88,10 +89,6 @@ class VerifyReport:
                 "skipped": [str(p) for p in self.skipped],
                 "interrupted": [{"run_id": r, "error": e} for r, e in self.interrupted],
                 "ledger_runs": self.ledger_runs, "summary": self.summary()}
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n:,} {word}" if n == 1 else f"{n:,} {word}s"
 
 
 def _load(path: Path, problems: list[str]) -> dict[str, Any] | None:
@@ -195,7 +192,7 @@ def _check_chain(root: Path, chained: list[_Entry], problems: list[str]) -> list
             gaps.append(_Gap(root, 1, head["sequence"], None))
         return gaps
     if not head_path.exists():
-        problems.append(f"{head_path}: missing although {_plural(len(chained), 'record')} exist; it was deleted.")
+        problems.append(f"{head_path}: missing although {counted(len(chained), 'record')} exist; it was deleted.")
     for entry in chained:
         if entry.sequence < 1:
             problems.append(f"{entry.path / MANIFEST}: its sequence {entry.manifest.get('sequence')!r} is not a "
@@ -291,7 +288,7 @@ def _check_ledger(roots: Sequence[Path], entries: Mapping[str, _Entry], gaps: li
     if not entries and missing:
         folders = " and ".join(str(r) for r in roots)
         last = missing[-1]
-        held = _plural(len(missing), "committed run")
+        held = counted(len(missing), "committed run")
         problems.append(f"{folders}: holds no record, but SMSTurbo's ledger holds {held} (the last "
                         f"{last['run_id']}, committed {last.get('committed_at')}); the records were deleted or this "
                         "is not the folder they were written to.")

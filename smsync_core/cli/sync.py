@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Literal
 
 from smsync_core.cli._options import add_connection_args, add_format_arg
 from smsync_core.errors import UsageError
+from smsync_core.schema import counted
 
 if TYPE_CHECKING:
     from smsync_core.apply.run import ApplyResult
@@ -125,10 +126,6 @@ def _print_skipped(plan: Plan) -> None:
                                 every_row="--dry-run --format json") + "\n")
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n:,} {word}" if n == 1 else f"{n:,} {word}s"
-
-
 def _print_result(result: ApplyResult, plan: Plan, fmt: str) -> None:
     from smsync_core.cli._common import records, table_text, write_json
 
@@ -173,7 +170,7 @@ def run(args: argparse.Namespace) -> int:
                 "into SMSTurbo?")
     if not args.yes and len(plan.skipped):
         _print_skipped(plan)
-        question = question[:-1] + f" ({_plural(len(plan.skipped), 'selected ID')} not imported, listed above)?"
+        question = question[:-1] + f" ({counted(len(plan.skipped), 'selected ID')} not imported, listed above)?"
     if not args.yes and not confirm(question):
         sys.stderr.write("smsync: the import was not confirmed, so nothing was written; answer y, or pass "
                          "--yes to import without asking.\n")

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from smsync_core.audit.record import PENDING
+from smsync_core.schema import counted
 
 if TYPE_CHECKING:  # the change types bring pandas and numpy: imported only for a record that has changes
     from smsync_core.audit.changes import Change
@@ -161,10 +162,10 @@ def outcome_words(manifest: Mapping[str, Any], inserted: int, updated: int, remo
     """The outcome as a sentence."""
     outcome = manifest.get("outcome")
     if outcome == "committed" and manifest.get("kind") == "undo":
-        return (f"Undone and committed: {removed:,} customers removed, {updated:,} restored, "
+        return (f"Undone and committed: {counted(removed, 'customer')} removed, {updated:,} restored, "
                 f"{inserted:,} put back.")
     if outcome == "committed":
-        return f"Committed to SMSTurbo: {inserted:,} new customers inserted, {updated:,} updated."
+        return f"Committed to SMSTurbo: {counted(inserted, 'new customer')} inserted, {updated:,} updated."
     if outcome == "completed":
         return "Completed; nothing was written to SMSTurbo."
     if outcome == "conflict":

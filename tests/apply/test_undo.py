@@ -74,7 +74,7 @@ def test_undo_record_has_the_auditors_page_in_its_manifest(synced: tuple[Workben
     assert "earlier values restored" in seen and "removed" in seen
     assert before["U2"]["Email"] in seen and TRICKY[4] in seen  # before and after of an update
     assert "Left alone: changed in SMSTurbo since run" in seen and "Edited later" in seen  # N1, edited since
-    assert "smsturbo (a database file)" in seen and "Undone and committed: 1 customers removed, 2 restored" in seen
+    assert "smsturbo (a database file)" in seen and "Undone and committed: 1 customer removed, 2 restored" in seen
     assert f"smsync verify reports/{undone.run_id} --smsturbo URL" in seen
     assert not any(word in seen for word in ("None", "NaN", "<NA>", str(reports)))
     assert "The notebook's output" not in seen
