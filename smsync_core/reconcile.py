@@ -212,21 +212,9 @@ def _without_match(frame: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def possible_matches(sage_only: pd.DataFrame, smsturbo_only: pd.DataFrame,
-                     threshold: float | None = None) -> pd.DataFrame:
-    """``sage_only`` with the :data:`MATCH_COLUMNS`: each client's best SMSTurbo-only candidate at or above
-    ``threshold`` (default: the suggestion engine's), and ``eligible`` false where there is one.
-
-    Importing such a client would create a second SMSTurbo customer for the same client, so it starts unchecked
-    and Check All / ``--all-eligible`` skip it; it can still be checked by hand. Only unpartnered rows are
-    compared (the two frames), scored on whole arrays by :func:`smsync_core.suggest.engine.suggest`.
-    """
-    return _with_hints(sage_only, _best_matches(sage_only, smsturbo_only, threshold))
-
-
-def _best_matches(sage_only: pd.DataFrame, smsturbo_only: pd.DataFrame,
-                  threshold: float | None = None) -> pd.DataFrame | None:
-    """The suggestion engine's best SMSTurbo-only candidate per Sage-only client (None: no candidate at all).
+def _best_matches(sage_only: pd.DataFrame, smsturbo_only: pd.DataFrame) -> pd.DataFrame | None:
+    """The suggestion engine's best SMSTurbo-only candidate per Sage-only client at or above its threshold (None:
+    no candidate at all).
 
     Reads only the customers' own fields that the suggestion compares. The engine (and RapidFuzz) is imported
     only when there is something to match."""
@@ -236,14 +224,17 @@ def _best_matches(sage_only: pd.DataFrame, smsturbo_only: pd.DataFrame,
     from smsync_core.suggest.normalise import SIGNAL_FIELDS
 
     signals = [name for name in SIGNAL_FIELDS if name in sage_only.columns]  # the columns the suggestion reads
-    found = suggest(sage_only[signals], smsturbo_only, threshold=DEFAULT_THRESHOLD if threshold is None else threshold,
-                    limit=1, direction=TO_SMSTURBO)
+    found = suggest(sage_only[signals], smsturbo_only, threshold=DEFAULT_THRESHOLD, limit=1, direction=TO_SMSTURBO)
     best = found[(found["direction"] == TO_SMSTURBO) & (found["rank"] == 1)].drop_duplicates("sage_id")
     return None if best.empty else best
 
 
 def _with_hints(sage_only: pd.DataFrame, best: pd.DataFrame | None) -> pd.DataFrame:
-    """``sage_only`` with the :data:`MATCH_COLUMNS` of ``best`` (see :func:`possible_matches`)."""
+    """``sage_only`` with the :data:`MATCH_COLUMNS` of ``best``, and ``eligible`` false where there is a match.
+
+    Importing such a client would create a second SMSTurbo customer for the same client, so it starts unchecked
+    and Check All / ``--all-eligible`` skip it; it can still be checked by hand.
+    """
     frame = _without_match(sage_only.drop(columns=list(MATCH_COLUMNS), errors="ignore"))
     if best is None:
         return frame
